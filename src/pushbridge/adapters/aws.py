@@ -1,0 +1,25 @@
+"""boto3 clients built lazily (importing boto3 costs cold-start time), and AWS error codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def client(service: str, **config: Any) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # Short timeouts and standard retries: a provider or a Pushwoosh call waits on these.
+    defaults = {"connect_timeout": 2, "read_timeout": 5, "retries": {"mode": "standard", "max_attempts": 3}}
+    return boto3.client(service, config=Config(**(defaults | config)))
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code (``ThrottlingException``) or the exception type, never a message
+    that could echo a request."""
+    for candidate in (exc, exc.__cause__, exc.__context__):
+        response = getattr(candidate, "response", None)
+        if isinstance(response, dict) and response.get("Error", {}).get("Code"):
+            return str(response["Error"]["Code"])
+    cause = exc.__cause__ or exc
+    return type(cause).__name__

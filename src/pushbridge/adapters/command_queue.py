@@ -1,0 +1,97 @@
+"""The SQS FIFO command queue (ingest side) and the DLQ where delivery parks what Pushwoosh
+refused for good. Both keep the command's JSON as the message body unchanged, so that a
+DLQ redrive (SQS's own message move task) puts it back exactly as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pushbridge.adapters.aws import client as aws_client
+from pushbridge.adapters.aws import error_code
+from pushbridge.errors import DependencyUnavailable
+from pushbridge.models.command import Command
+
+_BATCH = 10  # SendMessageBatch's limit
+_ATTEMPTS = 3
+
+
+class SqsCommandQueue:
+    def __init__(self, queue_url: str, *, client: Any = None) -> None:
+        self._queue_url = queue_url
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = aws_client("sqs")
+        return self._client
+
+    def send(self, commands: Sequence[Command]) -> None:
+        """Enqueue every command or raise :class:`DependencyUnavailable`.
+
+        A partial failure is retried entry by entry; if some entries still fail, the caller
+        answers 503 and the provider redelivers the whole webhook. Entries that did land are
+        not duplicated: FIFO deduplication (5 minutes) and the delivery idempotency record
+        both key on the deterministic command id.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        for start in range(0, len(commands), _BATCH):
+            pending = {
+                str(index): {
+                    "Id": str(index),
+                    "MessageBody": command.model_dump_json(),
+                    "MessageGroupId": command.group_id,
+                    "MessageDeduplicationId": command.id,
+                }
+                for index, command in enumerate(commands[start : start + _BATCH])
+            }
+            for _ in range(_ATTEMPTS):
+                try:
+                    answer = self.client.send_message_batch(QueueUrl=self._queue_url, Entries=list(pending.values()))
+                except (BotoCoreError, ClientError) as exc:
+                    raise DependencyUnavailable(f"SQS send failed: {error_code(exc)}", reason="queue_unavailable") from None
+                failed = {entry["Id"] for entry in answer.get("Failed", [])}
+                pending = {key: entry for key, entry in pending.items() if key in failed}
+                if not pending:
+                    break
+            else:
+                raise DependencyUnavailable(
+                    f"SQS refused {len(pending)} of the commands", reason="queue_unavailable"
+                )
+
+
+class SqsDeadLetters:
+    """Parks a command in the FIFO DLQ with why, as message attributes."""
+
+    def __init__(self, dlq_url: str, *, client: Any = None) -> None:
+        self._dlq_url = dlq_url
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = aws_client("sqs")
+        return self._client
+
+    def park(self, body: str, *, group_id: str, dedup_id: str, reason: str, status: int | None, detail: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        attributes = {
+            "pushbridge-reason": {"DataType": "String", "StringValue": reason},
+            "pushbridge-detail": {"DataType": "String", "StringValue": detail[:1000] or "-"},
+        }
+        if status is not None:
+            attributes["pushbridge-status"] = {"DataType": "Number", "StringValue": str(status)}
+        try:
+            self.client.send_message(
+                QueueUrl=self._dlq_url,
+                MessageBody=body,
+                MessageGroupId=group_id,
+                MessageDeduplicationId=dedup_id,
+                MessageAttributes=attributes,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise DependencyUnavailable(f"DLQ send failed: {error_code(exc)}", reason="dlq_unavailable") from None
+

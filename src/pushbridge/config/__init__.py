@@ -1,0 +1,1 @@
+"""The sources-and-rules file: schema (``schema``) and loading with presets (``loader``)."""

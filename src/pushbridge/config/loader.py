@@ -1,0 +1,137 @@
+"""Load ``pushbridge.yaml``: validate it, merge each source's preset rules, and report any
+mistake with the key that holds it (``sources.stripe.rules.2.post_event.event: ...``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from pushbridge.config.schema import ConfigFile, Expr, Rule, SourceConfig
+from pushbridge.providers import PROVIDERS, Provider
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names the file and the offending key."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source as the ingest path uses it: provider resolved, presets merged."""
+
+    name: str
+    provider: Provider
+    application: str | None
+    tolerance_seconds: int
+    user_id: Expr | None
+    hwid: Expr | None
+    event_type: Expr | None
+    rules: tuple[tuple[str, Rule], ...]  # (stable rule name, rule)
+
+
+@dataclass(frozen=True)
+class Config:
+    sources: dict[str, Source]
+
+
+def load_config(path: str | Path, *, default_application: str | None = None) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from None
+    return parse_config(text, origin=str(path), default_application=default_application)
+
+
+def parse_config(text: str, *, origin: str = "pushbridge.yaml", default_application: str | None = None) -> Config:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        raise ConfigError(f"{origin}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin}: expected a mapping with `sources:` at the top")
+    try:
+        parsed = ConfigFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(origin, exc)) from None
+
+    sources = {}
+    for name, source in parsed.sources.items():
+        where = f"{origin}: sources.{name}"
+        provider = PROVIDERS.get(source.provider)
+        if provider is None:
+            known = ", ".join(sorted(PROVIDERS))
+            raise ConfigError(f"{where}.provider: unknown provider {source.provider!r} (known: {known})")
+        application = source.application or parsed.application or default_application
+        rules = _merge_rules(where, name, provider, source)
+        if application is None and any(rule.spec.application is None for _, rule in rules):
+            raise ConfigError(
+                f"{where}: no Pushwoosh application code; set `application:` at the top of the file "
+                "or on this source, or the PUSHWOOSH_APPLICATION environment variable"
+            )
+        sources[name] = Source(
+            name=name,
+            provider=provider,
+            application=application,
+            tolerance_seconds=source.tolerance_seconds,
+            user_id=source.user_id or _default_path(provider.user_id),
+            hwid=source.hwid or _default_path(provider.hwid),
+            event_type=source.event_type or _default_path(provider.event_type),
+            rules=tuple(rules),
+        )
+    return Config(sources=sources)
+
+
+def _merge_rules(where: str, source_name: str, provider: Provider, source: SourceConfig) -> list[tuple[str, Rule]]:
+    """Preset rules first, in order; a user rule with a preset's name replaces it in place,
+    other user rules follow. Unnamed rules are named by position (name them if you reorder:
+    the name is part of each command id, which is what deduplicates redeliveries)."""
+    merged: dict[str, Rule] = {}
+    if source.preset:
+        for index, preset_rule in enumerate(provider.preset):
+            try:
+                rule = Rule.model_validate(preset_rule)
+            except ValidationError as exc:  # a bug in pushbridge, not in the user's file
+                raise ConfigError(_describe(f"preset {provider.name}, rule {index}", exc)) from None
+            merged[rule.name or f"{provider.name}-{index}"] = rule
+    seen: set[str] = set()
+    for index, rule in enumerate(source.rules):
+        name = rule.name or f"{source_name}-rule-{index}"
+        if name in seen:
+            raise ConfigError(f"{where}.rules.{index}.name: duplicate rule name {name!r}")
+        seen.add(name)
+        merged[name] = rule
+    return list(merged.items())
+
+
+def _default_path(path: str | None) -> Expr | None:
+    return Expr.of_path(path) if path else None
+
+
+def _describe(origin: str, exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors(include_url=False):
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"{origin}: {key}: {message}")
+    return "\n".join(lines)
+
+
+def config_as_dict(config: Config) -> dict[str, Any]:
+    """What `pushbridge check` prints: each source and rule, as resolved."""
+    return {
+        name: {
+            "provider": source.provider.name,
+            "application": source.application,
+            "rules": [
+                {"name": rule_name, "match": rule.match, rule.method: rule.spec.model_dump(exclude_none=True)}
+                for rule_name, rule in source.rules
+            ],
+        }
+        for name, source in config.sources.items()
+    }

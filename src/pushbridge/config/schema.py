@@ -1,0 +1,178 @@
+"""Schema of the sources-and-rules file (``pushbridge.yaml``), validated by pydantic.
+
+Every field that ends up in a Pushwoosh call is a *value*: either a literal
+(``event: InvoicePaid``) or a JMESPath expression over the provider's payload
+(``user_id: {path: data.object.metadata.user_id}``). Expressions are compiled here, at
+cold start, so that a typo fails the deploy's first invocation loudly rather than a
+webhook at 3 a.m.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+import jmespath
+from jmespath.exceptions import JMESPathError
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, field_validator, model_validator
+
+SOURCE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A literal, or a compiled JMESPath expression over the payload."""
+
+    literal: Any = None
+    path: str | None = None
+    _compiled: Any = field(default=None, compare=False, repr=False)
+
+    def resolve(self, payload: Any) -> Any:
+        if self._compiled is None:
+            return self.literal
+        return self._compiled.search(payload)
+
+    def describe(self) -> Any:
+        return {"path": self.path} if self.path is not None else self.literal
+
+    @classmethod
+    def of_path(cls, path: str) -> Expr:
+        try:
+            return cls(path=path, _compiled=jmespath.compile(path))
+        except JMESPathError as exc:
+            raise ValueError(f"invalid JMESPath expression {path!r}: {exc}") from None
+
+
+def _to_expr(value: Any) -> Expr:
+    if isinstance(value, Expr):
+        return value
+    if isinstance(value, dict):
+        if set(value) != {"path"} or not isinstance(value["path"], str):
+            raise ValueError("expected a literal or {path: <JMESPath expression>}")
+        return Expr.of_path(value["path"])
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return Expr(literal=value)
+    raise ValueError("expected a literal or {path: <JMESPath expression>}")
+
+
+Value = Annotated[Expr, PlainValidator(_to_expr), PlainSerializer(lambda e: e.describe())]
+
+
+def _path_only(expr: Expr | None, what: str) -> Expr | None:
+    if expr is not None and expr.path is None:
+        raise ValueError(f"{what} must be {{path: <JMESPath expression>}}")
+    return expr
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegisterUserSpec(_Strict):
+    """``/json/1.3/registerUser``: ties a user id to a device. Needs a hwid."""
+
+    user_id: Value | None = None
+    hwid: Value | None = None
+    tz_offset: Value | None = None
+    device_type: Value | None = None
+    application: Value | None = None
+
+
+class DeleteUserSpec(_Strict):
+    """``/api/v2/device-api/deleteUser``: deletes the user and all their devices (GDPR)."""
+
+    user_id: Value | None = None
+    application: Value | None = None
+
+
+class PostEventSpec(_Strict):
+    """``/json/1.3/postEvent``: triggers an event (and the Customer Journeys it starts)."""
+
+    event: Value
+    attributes: dict[str, Value] | Value = Field(default_factory=dict)
+    user_id: Value | None = None
+    hwid: Value | None = None
+    device_type: Value | None = None
+    timestamp_utc: Value | None = None
+    timestamp_current: Value | None = None
+    application: Value | None = None
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _attributes(cls, value: Any) -> Any:
+        # A mapping whose only key is `path` is one expression yielding the whole object.
+        if isinstance(value, dict) and set(value) == {"path"}:
+            return _path_only(_to_expr(value), "attributes")
+        return value
+
+
+Method = Literal["register_user", "delete_user", "post_event"]
+
+
+class Rule(_Strict):
+    """Matches an event type (exact or glob) and emits one Pushwoosh call."""
+
+    name: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
+        description="Stable name; part of the command id, so keep it when you edit a rule.",
+    )
+    match: list[str] = Field(min_length=1)
+    when: Value | None = Field(default=None, description="JMESPath condition that must be truthy")
+    register_user: RegisterUserSpec | None = None
+    delete_user: DeleteUserSpec | None = None
+    post_event: PostEventSpec | None = None
+
+    @field_validator("match", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("when")
+    @classmethod
+    def _when_is_a_path(cls, value: Expr | None) -> Expr | None:
+        return _path_only(value, "when")
+
+    @model_validator(mode="after")
+    def _exactly_one_call(self) -> Rule:
+        given = [m for m in ("register_user", "delete_user", "post_event") if getattr(self, m) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a rule emits exactly one of register_user, delete_user, post_event"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+    @property
+    def method(self) -> Method:
+        for method in ("register_user", "delete_user", "post_event"):
+            if getattr(self, method) is not None:
+                return method  # type: ignore[return-value]
+        raise AssertionError("validated rule without a call")
+
+    @property
+    def spec(self) -> RegisterUserSpec | DeleteUserSpec | PostEventSpec:
+        return getattr(self, self.method)
+
+    def matches(self, event_type: str) -> bool:
+        return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in self.match)
+
+
+class SourceConfig(_Strict):
+    """One endpoint, ``POST /webhooks/{name}``, fed by one provider."""
+
+    provider: str
+    application: str | None = Field(default=None, description="Pushwoosh application code")
+    preset: bool = Field(default=True, description="Start from the provider's preset rules")
+    tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    user_id: Value | None = Field(default=None, description="Where the user id is, for every rule")
+    hwid: Value | None = Field(default=None, description="Where the device hwid is, for every rule")
+    event_type: Value | None = Field(default=None, description="Where the event type is, where it varies")
+    rules: list[Rule] = Field(default_factory=list)
+
+
+class ConfigFile(_Strict):
+    version: Literal[1] = 1
+    application: str | None = Field(default=None, description="Default Pushwoosh application code")
+    sources: dict[Annotated[str, Field(pattern=SOURCE_NAME_PATTERN)], SourceConfig] = Field(min_length=1)

@@ -1,0 +1,134 @@
+"""Delivery: one queued command -> exactly one Pushwoosh call.
+
+- Exactly once: the call runs inside a Powertools idempotency record keyed on the command id,
+  so a redelivery (FIFO window long past, provider retrying days later) replays the stored
+  result instead of calling Pushwoosh again.
+- Nothing lost: transient failures propagate (the batch processor reports the record as a
+  batch item failure, SQS redelivers it); permanent ones are parked in the DLQ with the
+  reason and the record is acknowledged, so the group behind it moves on.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from pushbridge.errors import (
+    AuthDeliveryError,
+    DependencyUnavailable,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
+from pushbridge.models.command import Command, parse_command, user_ref
+from pushbridge.observability import count, logger, timing
+
+
+class Pushwoosh(Protocol):
+    min_call_seconds: float
+
+    def send(self, command: Command, *, deadline: float | None = None) -> Any: ...
+
+
+class DeadLetters(Protocol):
+    def park(self, body: str, *, group_id: str, dedup_id: str, reason: str, status: int | None, detail: str) -> None: ...
+
+
+class DeliveryService:
+    def __init__(
+        self,
+        pushwoosh: Pushwoosh,
+        dead_letters: DeadLetters,
+        *,
+        once: Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]] | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``once`` wraps the Pushwoosh call in an idempotency guard (Powertools'
+        ``idempotent_function`` with a persistence layer); without one every delivery calls."""
+        self._pushwoosh = pushwoosh
+        self._dead_letters = dead_letters
+        self._clock = clock
+        self._monotonic = monotonic
+        self._call_once = once(self._call) if once else self._call
+
+    def deliver(self, body: str, *, deadline: float | None = None, message_group: str | None = None) -> str:
+        """Deliver one queued message; returns ``delivered``, ``duplicate`` or ``parked``.
+
+        ``deadline`` is on the ``monotonic`` clock; raises :class:`TransientDeliveryError`
+        (or :class:`DependencyUnavailable`) for the queue to redeliver.
+        """
+        try:
+            command = parse_command(body)
+        except ValidationError as exc:
+            logger.error("malformed command parked", extra={"errors": exc.error_count()})
+            dedup = uuid.uuid5(uuid.NAMESPACE_URL, body).hex
+            self._dead_letters.park(
+                body, group_id=message_group or "malformed", dedup_id=dedup, reason="malformed_command",
+                status=None, detail=f"{exc.error_count()} validation errors",
+            )  # fmt: skip
+            count("CommandsParked", reason="malformed_command")
+            return "parked"
+
+        logger.set_correlation_id(command.origin.event_id)
+        logger.append_keys(command_id=command.id, method=command.method, user=user_ref(command.user_id))
+        timing("DeliveryLag", max(0.0, self._clock() - command.origin.received_at) * 1000)
+        if deadline is not None and deadline - self._monotonic() < self._pushwoosh.min_call_seconds:
+            # Not enough time left for a call to finish: hand it back untouched.
+            raise TransientDeliveryError("not enough time left in this invocation")
+
+        attempt = uuid.uuid4().hex
+        try:
+            result = self._call_once(command=command, attempt=attempt, deadline=deadline)
+        except PermanentDeliveryError as exc:
+            self._park(command, exc)
+            return "parked"
+        except AuthDeliveryError as exc:
+            count("PushwooshAuthFailures")
+            count("PushwooshCalls", method=command.method, outcome="auth")
+            logger.error("Pushwoosh rejected the API token twice; will retry", extra={"detail": exc.detail})
+            raise
+        except TransientDeliveryError as exc:
+            count("PushwooshCalls", method=command.method, outcome="transient")
+            logger.warning("Pushwoosh call failed; will retry", extra={"status": exc.status, "detail": exc.detail})
+            raise
+        except DependencyUnavailable:
+            raise
+        except Exception as exc:
+            if _is_idempotency_error(exc):
+                # In progress elsewhere, or the store is down: never call without protection.
+                raise DependencyUnavailable(f"idempotency store: {type(exc).__name__}", reason="idempotency") from None
+            raise
+
+        if result.get("attempt") != attempt:
+            count("DuplicatesSuppressed")
+            logger.info("duplicate command suppressed", extra={"first_delivered_at": result.get("delivered_at")})
+            return "duplicate"
+        return "delivered"
+
+    def _call(self, *, command: Command, attempt: str, deadline: float | None) -> dict[str, Any]:
+        started = self._monotonic()
+        try:
+            result = self._pushwoosh.send(command, deadline=deadline)
+        finally:
+            timing("PushwooshLatency", (self._monotonic() - started) * 1000, method=command.method)
+        count("PushwooshCalls", method=command.method, outcome="delivered")
+        logger.info("Pushwoosh call delivered", extra={"attempts": result.attempts, "latency_ms": round(result.latency_ms)})
+        return {"attempt": attempt, "delivered_at": self._clock(), "status": result.status}
+
+    def _park(self, command: Command, exc: PermanentDeliveryError) -> None:
+        count("PushwooshCalls", method=command.method, outcome="permanent")
+        count("CommandsParked", reason="pushwoosh_rejected")
+        logger.error("Pushwoosh refused the command; parked in the DLQ", extra={"status": exc.status, "detail": exc.detail})
+        self._dead_letters.park(
+            command.model_dump_json(), group_id=command.group_id, dedup_id=command.id,
+            reason="pushwoosh_rejected", status=exc.status, detail=exc.detail,
+        )  # fmt: skip
+
+
+def _is_idempotency_error(exc: Exception) -> bool:
+    # Powertools' idempotency errors share a module; checked by name to keep its import lazy.
+    return type(exc).__module__.startswith("aws_lambda_powertools.utilities.idempotency")

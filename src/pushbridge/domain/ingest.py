@@ -1,0 +1,155 @@
+"""Ingest: verify -> parse -> map -> enqueue. A webhook is acknowledged only once all of
+its commands are in the queue; anything else is an exception the handler maps to HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pushbridge.config.loader import Config, Source
+from pushbridge.domain.mapping import map_event
+from pushbridge.errors import DependencyUnavailable, MalformedPayload, PayloadTooLarge, SignatureInvalid, UnknownSource
+from pushbridge.models.command import Command
+from pushbridge.models.event import ProviderEvent
+from pushbridge.observability import count, logger
+from pushbridge.providers.base import Headers
+
+# A signature mismatch may mean the secret was rotated since we cached it; re-reading it at
+# most this often keeps forged requests from turning into a Secrets Manager bill.
+SECRET_REFRESH_INTERVAL = 60.0
+
+
+class SecretSource(Protocol):
+    def get(self, *, force: bool = False) -> dict[str, Any]: ...
+
+
+class CommandQueue(Protocol):
+    def send(self, commands: Sequence[Command]) -> None: ...
+
+
+@dataclass
+class IngestResult:
+    status: int
+    body: dict[str, Any]
+    commands: list[Command] = field(default_factory=list)
+    events: list[ProviderEvent] = field(default_factory=list)
+
+
+class IngestService:
+    def __init__(
+        self,
+        config: Config,
+        secrets: SecretSource,
+        queue: CommandQueue,
+        *,
+        max_body_bytes: int = 1024 * 1024,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._config = config
+        self._secrets = secrets
+        self._queue = queue
+        self._max_body_bytes = max_body_bytes
+        self._clock = clock
+        self._last_forced_refresh = float("-inf")
+
+    def source(self, name: str) -> Source:
+        source = self._config.sources.get(name)
+        if source is None:
+            raise UnknownSource(f"no source named {name!r} is configured")
+        return source
+
+    def check_size(self, length: int) -> None:
+        if length > self._max_body_bytes:
+            raise PayloadTooLarge(f"body of {length} bytes exceeds the {self._max_body_bytes} byte limit")
+
+    def handle(self, source_name: str, headers: Headers, body: bytes) -> IngestResult:
+        source = self.source(source_name)
+        self.check_size(len(body))
+        logger.append_keys(source=source.name, provider=source.provider.name)
+        self._verify(source, headers, body)
+        events = self._parse(source, headers, body)
+        return self._map_and_enqueue(source, events)
+
+    # --- steps ------------------------------------------------------------------------------
+
+    def _verify(self, source: Source, headers: Headers, body: bytes) -> None:
+        now = self._clock()
+        try:
+            source.provider.verify(
+                body, headers, self._signing_secrets(source, force=False), tolerance=source.tolerance_seconds, now=now
+            )
+            return
+        except SignatureInvalid as exc:
+            # Only a plain mismatch can be cured by a fresher secret; re-read it rarely.
+            if exc.reason != SignatureInvalid.reason or now - self._last_forced_refresh < SECRET_REFRESH_INTERVAL:
+                raise
+        self._last_forced_refresh = now
+        source.provider.verify(
+            body, headers, self._signing_secrets(source, force=True), tolerance=source.tolerance_seconds, now=now
+        )
+
+    def _signing_secrets(self, source: Source, *, force: bool) -> list[str]:
+        entry = self._secrets.get(force=force).get(source.name)
+        secrets = [entry] if isinstance(entry, str) else entry
+        if not isinstance(secrets, list) or not secrets or not all(isinstance(s, str) and s for s in secrets):
+            raise DependencyUnavailable(
+                f"no signing secret for source {source.name!r} in the signing secret", reason="signing_secret_missing"
+            )
+        return secrets
+
+    def _parse(self, source: Source, headers: Headers, body: bytes) -> list[ProviderEvent]:
+        events = source.provider.parse(body, headers)
+        if source.event_type is not None:
+            events = [
+                ProviderEvent(id=e.id, type=_event_type(source.event_type.resolve(e.payload)), time=e.time, payload=e.payload)
+                for e in events
+            ]
+        for event in events:
+            if not event.type:
+                raise MalformedPayload("the event has no type")
+        return events
+
+    def _map_and_enqueue(self, source: Source, events: list[ProviderEvent]) -> IngestResult:
+        received_at = self._clock()
+        commands: list[Command] = []
+        for event in events:
+            logger.set_correlation_id(event.id)
+            mapped = map_event(source, event, received_at=received_at)
+            for skipped in mapped.skipped:
+                count("RulesSkipped", reason=skipped.reason)
+                logger.info("rule skipped", extra={"rule": skipped.rule, "reason": skipped.reason, "event_type": event.type})
+            for rule in mapped.without_hwid:
+                count("PostEventWithoutHwid")
+                logger.warning(
+                    "postEvent without hwid: sent with the user id only; Customer Journeys need the hwid",
+                    extra={"rule": rule, "event_type": event.type},
+                )
+            commands.extend(mapped.commands)
+
+        count("WebhooksReceived")
+        if not commands:
+            count("WebhooksIgnored")
+            logger.info("webhook ignored", extra={"event_types": [e.type for e in events]})
+            return IngestResult(200, {"status": "ignored", "events": len(events)}, [], events)
+
+        self._queue.send(commands)
+        count("CommandsEnqueued", len(commands))
+        logger.info(
+            "webhook accepted",
+            extra={
+                "event_types": [e.type for e in events],
+                "commands": [{"id": c.id, "method": c.method, "rule": c.origin.rule} for c in commands],
+            },
+        )
+        body = {
+            "status": "accepted",
+            "events": [e.id for e in events],
+            "commands": [{"id": c.id, "method": c.method} for c in commands],
+        }
+        return IngestResult(202, body, commands, events)
+
+
+def _event_type(value: Any) -> str:
+    return value if isinstance(value, str) else ""

@@ -1,0 +1,104 @@
+"""IngestFunction: ``POST /webhooks/{source}`` behind an API Gateway HTTP API (payload v2).
+
+Errors become HTTP answers here and only here: 4xx for the caller's mistakes, 503 for ours
+(so the provider retries), and never a stack trace in a response.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+
+from pushbridge.config.loader import ConfigError, load_config
+from pushbridge.domain.ingest import IngestService
+from pushbridge.errors import DependencyUnavailable, MalformedPayload, WebhookRejected
+from pushbridge.observability import count, logger, metrics, tracer
+from pushbridge.providers.base import Headers
+
+app = APIGatewayHttpResolver()
+_service: IngestService | None = None
+
+
+def use(service: IngestService | None) -> None:
+    """Replace the container's service (tests, the local dev server); None rebuilds it."""
+    global _service
+    _service = service
+
+
+def service() -> IngestService:
+    global _service
+    if _service is None:
+        from pushbridge.adapters.command_queue import SqsCommandQueue
+        from pushbridge.adapters.secrets import SecretsManagerJson
+        from pushbridge.settings import IngestSettings
+
+        settings = IngestSettings.from_env()
+        _service = IngestService(
+            load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application),
+            SecretsManagerJson(settings.signing_secret_id, max_age=settings.secrets_max_age),
+            SqsCommandQueue(settings.queue_url),
+            max_body_bytes=settings.max_body_bytes,
+        )
+    return _service
+
+
+@app.post("/webhooks/<source>")
+def receive_webhook(source: str) -> Response:
+    event = app.current_event
+    ingest = service()
+    ingest.source(source)  # 404 before anything else is read
+    ingest.check_size(len(event.body or "") * 3 // 4 if event.is_base64_encoded else len((event.body or "").encode()))
+    result = ingest.handle(source, Headers(event.headers), raw_body(event.body, event.is_base64_encoded))
+    return _json(result.status, result.body)
+
+
+def raw_body(body: str | None, is_base64_encoded: bool) -> bytes:
+    """The exact bytes the provider signed."""
+    if body is None:
+        return b""
+    if not is_base64_encoded:
+        return body.encode("utf-8", "surrogateescape")
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        raise MalformedPayload("body is marked base64 but is not valid base64") from None
+
+
+@app.exception_handler(WebhookRejected)
+def _rejected(exc: WebhookRejected) -> Response:
+    count("WebhooksRejected", reason=exc.reason)
+    logger.warning("webhook rejected", extra={"status": exc.status, "reason": exc.reason, "detail": str(exc)})
+    return _json(exc.status, {"status": "rejected", "reason": exc.reason, "message": str(exc)})
+
+
+@app.exception_handler(DependencyUnavailable)
+def _unavailable(exc: DependencyUnavailable) -> Response:
+    count("WebhooksDeferred", reason=exc.reason)
+    logger.error("dependency unavailable; asking the provider to retry", extra={"reason": exc.reason, "detail": str(exc)})
+    return _json(503, {"status": "unavailable", "reason": exc.reason, "message": "temporarily unavailable, retry later"})
+
+
+@app.exception_handler(ConfigError)
+def _misconfigured(exc: ConfigError) -> Response:
+    logger.error("configuration invalid", extra={"detail": str(exc)})
+    return _json(503, {"status": "unavailable", "reason": "configuration_invalid", "message": "retry later"})
+
+
+@app.exception_handler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    logger.exception("unexpected error")
+    return _json(500, {"status": "error", "reason": "internal_error", "message": "internal error, retry later"})
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,85 @@
+"""A command: one Pushwoosh call, with everything it needs and where it came from.
+
+Commands are what travels through SQS, so this module is the message format. It is
+versioned (``v``) so that a queue holding older messages survives a deploy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+METHODS = ("register_user", "delete_user", "post_event")
+
+
+class Origin(BaseModel):
+    """Where a command came from: enough to find the webhook again, nothing personal."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    event_id: str
+    event_type: str
+    rule: str
+    received_at: float  # unix seconds at ingest; delivery lag is measured from here
+
+
+class _CommandBase(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    v: Literal[1] = 1
+    id: str
+    application: str
+    user_id: str
+    origin: Origin
+
+    @property
+    def group_id(self) -> str:
+        """SQS message group: one per Pushwoosh application and user, so that a user's
+        commands stay in order while different users deliver in parallel. Hashed because
+        group ids are limited to 128 characters and show in the console (user ids may be
+        e-mail addresses)."""
+        return hashlib.sha256(f"{self.application}\x1f{self.user_id}".encode()).hexdigest()
+
+
+class RegisterUser(_CommandBase):
+    method: Literal["register_user"] = "register_user"
+    hwid: str
+    tz_offset: int | None = None
+    device_type: int | None = None
+
+
+class DeleteUser(_CommandBase):
+    method: Literal["delete_user"] = "delete_user"
+
+
+class PostEvent(_CommandBase):
+    method: Literal["post_event"] = "post_event"
+    event: str
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    hwid: str | None = None
+    device_type: int | None = None
+    timestamp_utc: int | None = None
+    timestamp_current: int | None = None
+
+
+Command = Annotated[Union[RegisterUser, DeleteUser, PostEvent], Field(discriminator="method")]
+COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+def command_id(source: str, event_id: str, rule: str) -> str:
+    """Deterministic: a provider's redelivery of the same event maps to the same id, which
+    is both the SQS deduplication id and the idempotency key."""
+    return hashlib.sha256(f"{source}\x1f{event_id}\x1f{rule}".encode()).hexdigest()
+
+
+def parse_command(body: str | bytes) -> Command:
+    return COMMAND_ADAPTER.validate_json(body)
+
+
+def user_ref(user_id: str) -> str:
+    """A short, stable stand-in for a user id in logs: user ids are often e-mail addresses,
+    and logs must not carry personal data."""
+    return hashlib.sha256(user_id.encode()).hexdigest()[:16]

@@ -1,0 +1,129 @@
+"""What every provider module provides, and the checks they share.
+
+A provider is a small module exposing ``PROVIDER``: how to verify a webhook over its raw
+bytes, how to parse it into :class:`ProviderEvent` s, and the preset rules that map those
+events to Pushwoosh calls. Registering it in ``providers/__init__.py`` is all it takes.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
+from pushbridge.models.event import ProviderEvent
+
+
+class Headers(Mapping[str, str]):
+    """Request headers, looked up case-insensitively (HTTP says names are)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
+        pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
+        self._items = {str(k).lower(): str(v) for k, v in pairs if v is not None}
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+Verifier = Callable[..., None]  # (body, headers, secrets, *, tolerance, now) -> None or raise
+Parser = Callable[[bytes, Headers], list[ProviderEvent]]
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    verify: Verifier
+    parse: Parser
+    preset: Sequence[Mapping[str, Any]] = ()
+    # Default JMESPath for the user id / hwid, used by every rule that does not set its own;
+    # a source overrides them with `user_id:` / `hwid:`.
+    user_id: str | None = None
+    hwid: str | None = None
+    event_type: str | None = None
+    docs: str = ""
+    aliases: tuple[str, ...] = field(default=())
+
+
+# --- shared checks ---------------------------------------------------------------------------
+
+
+def require_header(headers: Headers, *names: str) -> str:
+    for name in names:
+        value = headers.get(name)
+        if value is not None and value.strip():
+            return value.strip()
+    raise SignatureInvalid(f"missing {names[0]} header")
+
+
+def check_timestamp(timestamp: int, *, now: float, tolerance: int) -> None:
+    """Replay window, both ways: a timestamp from the future is as suspect as a stale one
+    (and a clock that far off is worth a clear message)."""
+    skew = now - timestamp
+    if skew > tolerance:
+        raise SignatureInvalid(
+            f"timestamp is {int(skew)} s old, outside the {tolerance} s tolerance "
+            "(a replay, or this server's or the provider's clock is wrong)",
+            reason="timestamp_outside_tolerance",
+        )
+    if -skew > tolerance:
+        raise SignatureInvalid(
+            f"timestamp is {int(-skew)} s in the future, outside the {tolerance} s tolerance "
+            "(check the provider's and this server's clocks)",
+            reason="timestamp_outside_tolerance",
+        )
+
+
+def parse_int(text: str, what: str) -> int:
+    text = text.strip()
+    if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 20:
+        raise SignatureInvalid(f"malformed {what}: expected an integer", reason="malformed_signature_header")
+    return int(text)
+
+
+def keys_from_secrets(secrets: Sequence[str], to_key: Callable[[str], bytes], source_hint: str) -> list[bytes]:
+    """Turn the source's secrets into HMAC keys; a malformed one is skipped so that rotation
+    with one bad entry still verifies with the others. None usable is our fault: 503."""
+    keys = []
+    for secret in secrets:
+        try:
+            keys.append(to_key(secret))
+        except ValueError:
+            continue
+    if not keys:
+        raise DependencyUnavailable(
+            f"no usable signing secret for this source ({source_hint})", reason="signing_secret_invalid"
+        )
+    return keys
+
+
+def any_signature_matches(expected: Iterable[bytes], candidates: Sequence[bytes]) -> bool:
+    """Constant-time comparison of every expected digest with every candidate."""
+    found = False
+    for digest in expected:
+        for candidate in candidates:
+            # `|` rather than `or`: keep comparing, so time does not depend on which matched.
+            found = hmac.compare_digest(digest, candidate) | found
+    return found
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedPayload("body is not valid JSON") from None
+    except RecursionError:
+        raise MalformedPayload("body is nested too deeply") from None
+    if not isinstance(payload, dict):
+        raise MalformedPayload("body is not a JSON object")
+    return payload

@@ -1,0 +1,148 @@
+"""Standard Webhooks, and the providers that send them: Clerk, Svix, Supabase.
+
+Sources checked:
+- https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md :
+  headers ``webhook-id``, ``webhook-timestamp`` (unix seconds), ``webhook-signature``
+  (space-separated ``v1,<base64>`` entries; other versions such as ``v1a`` are skipped);
+  HMAC-SHA256 over ``"{id}.{timestamp}.{raw body}"``, keyed with the base64 part of the
+  ``whsec_...`` secret. Reference implementation: the ``standardwebhooks`` package
+  (``Webhook.verify``), whose published vector our tests replay.
+- Svix (https://docs.svix.com/receiving/verifying-payloads/how-manual) and so Clerk
+  (https://clerk.com/docs/webhooks/sync-data) send the same scheme under ``svix-*`` names.
+- Supabase Auth Hooks (https://supabase.com/docs/guides/auth/auth-hooks) sign with Standard
+  Webhooks and show the secret as ``v1,whsec_<base64>``: the ``v1,`` is a version tag, not
+  part of the key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Sequence
+
+from pushbridge.errors import SignatureInvalid
+from pushbridge.models.event import ProviderEvent
+from pushbridge.providers.base import (
+    Headers,
+    Provider,
+    any_signature_matches,
+    check_timestamp,
+    keys_from_secrets,
+    parse_int,
+    parse_json_object,
+)
+
+
+def secret_key(secret: str) -> bytes:
+    """``whsec_<b64>``, ``v1,whsec_<b64>`` (Supabase) or bare base64 -> key bytes."""
+    secret = secret.strip()
+    secret = secret.removeprefix("v1,").removeprefix("whsec_")
+    try:
+        key = base64.b64decode(secret + "=" * (-len(secret) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("signing secret is not base64") from None
+    if not key:
+        raise ValueError("empty secret")
+    return key
+
+
+def _headers(headers: Headers) -> tuple[str, str, str]:
+    # Svix and Clerk send svix-*; the standard names win when both are present.
+    family = "webhook" if any(headers.get(f"webhook-{n}") for n in ("id", "timestamp", "signature")) else "svix"
+    values = []
+    for name in ("id", "timestamp", "signature"):
+        value = (headers.get(f"{family}-{name}") or "").strip()
+        if not value:
+            raise SignatureInvalid(f"missing webhook-{name} header")
+        values.append(value)
+    return values[0], values[1], values[2]
+
+
+def _signatures(header: str) -> list[bytes]:
+    found = []
+    for entry in header.split():
+        version, sep, signature = entry.partition(",")
+        if not sep or version != "v1":
+            continue
+        try:
+            found.append(base64.b64decode(signature, validate=True))
+        except (binascii.Error, ValueError):
+            continue
+    if not found:
+        raise SignatureInvalid("webhook-signature has no well-formed v1 signature", reason="malformed_signature_header")
+    return found
+
+
+def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float) -> None:
+    msg_id, timestamp_text, signature_header = _headers(headers)
+    timestamp = parse_int(timestamp_text, "webhook-timestamp")
+    check_timestamp(timestamp, now=now, tolerance=tolerance)
+    signatures = _signatures(signature_header)
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    keys = keys_from_secrets(secrets, secret_key, "standard webhooks")
+    expected = (hmac.new(key, signed, hashlib.sha256).digest() for key in keys)
+    if not any_signature_matches(expected, signatures):
+        raise SignatureInvalid("no webhook-signature v1 matches the signing secret")
+
+
+def parse(body: bytes, headers: Headers) -> list[ProviderEvent]:
+    payload = parse_json_object(body)
+    msg_id, timestamp_text, _ = _headers(headers)
+    event_type = payload.get("type")
+    # Clerk's payload carries `timestamp` in milliseconds; the header is whole seconds.
+    stamp = payload.get("timestamp")
+    time = stamp // 1000 if isinstance(stamp, int) and not isinstance(stamp, bool) else int(timestamp_text)
+    return [
+        ProviderEvent(id=msg_id, type=event_type if isinstance(event_type, str) else "", time=time, payload=payload)
+    ]
+
+
+CLERK_PRESET = [
+    {
+        # Only when the app wrote the device's hwid into the user's metadata at sign-up
+        # (unsafe_metadata from the client SDK, or public_metadata from your backend).
+        "name": "clerk-user-created",
+        "match": "user.created",
+        "register_user": {},
+    },
+    {
+        "name": "clerk-user-deleted",
+        "match": "user.deleted",
+        "delete_user": {},
+    },
+    {
+        "name": "clerk-session-created",
+        "match": "session.created",
+        "post_event": {"event": "Login", "attributes": {}},
+    },
+]
+
+STANDARD_WEBHOOKS = Provider(
+    name="standard-webhooks",
+    verify=verify,
+    parse=parse,
+    docs="https://www.standardwebhooks.com/",
+)
+SVIX = Provider(name="svix", verify=verify, parse=parse, docs="https://docs.svix.com/receiving/verifying-payloads/how")
+CLERK = Provider(
+    name="clerk",
+    verify=verify,
+    parse=parse,
+    preset=CLERK_PRESET,
+    # user.* events carry the user as `data`, session.* events as `data.user_id`.
+    user_id="data.user_id || data.id",
+    hwid="data.unsafe_metadata.pushwoosh_hwid || data.public_metadata.pushwoosh_hwid",
+    docs="https://clerk.com/docs/webhooks/sync-data",
+)
+SUPABASE = Provider(
+    name="supabase",
+    verify=verify,
+    parse=parse,
+    # Auth Hooks have no `type`; their name is in `metadata.name` (e.g. before-user-created).
+    event_type="type || metadata.name",
+    user_id="user.id || record.id",
+    hwid="user.user_metadata.pushwoosh_hwid || record.raw_user_meta_data.pushwoosh_hwid",
+    docs="https://supabase.com/docs/guides/auth/auth-hooks",
+)

@@ -1,0 +1,59 @@
+"""Environment of each function, as pydantic models validated once at cold start.
+
+Only handlers (and the CLI) read these; the domain gets plain values."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pushbridge.adapters.pushwoosh import DEFAULT_API_URL
+
+
+class SettingsError(ValueError):
+    pass
+
+
+class _Env(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None):
+        environ = dict(os.environ if environ is None else environ)
+        fields = {name: environ[name.upper()] for name in cls.model_fields if name.upper() in environ}
+        try:
+            return cls.model_validate(fields)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors(include_url=False)
+            )
+            raise SettingsError(f"invalid environment: {problems}") from None
+
+
+def _default_config_path() -> str:
+    # In Lambda the code (src/) is unpacked at LAMBDA_TASK_ROOT; locally, next to the package.
+    root = os.environ.get("LAMBDA_TASK_ROOT") or str(Path(__file__).resolve().parent.parent)
+    return str(Path(root) / "pushbridge.yaml")
+
+
+class IngestSettings(_Env):
+    queue_url: str
+    signing_secret_id: str
+    pushbridge_config: str = Field(default_factory=_default_config_path)
+    pushwoosh_application: str | None = None
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=6 * 1024 * 1024)
+    secrets_max_age: int = Field(default=300, ge=0)
+
+
+class DeliverySettings(_Env):
+    dlq_url: str
+    idempotency_table: str
+    pushwoosh_secret_id: str
+    pushwoosh_api_url: str = DEFAULT_API_URL
+    pushwoosh_connect_timeout: float = Field(default=3.0, gt=0, le=10)
+    pushwoosh_read_timeout: float = Field(default=10.0, gt=0, le=30)
+    # Provider redeliveries come for days (Stripe: 3 days): remember each command for a week.
+    idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300)
+    secrets_max_age: int = Field(default=300, ge=0)
