@@ -19,6 +19,10 @@ from pushbridge.domain.delivery import DeliveryService
 from pushbridge.observability import logger, metrics, tracer
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+# A batch that failed whole is reported item by item like any other, not raised as an
+# invocation error: the outcome for SQS is the same, and Lambda's Errors metric stays a
+# signal of bugs rather than of Pushwoosh outages.
+processor.raise_on_entire_batch_failure = False
 
 
 @dataclass
