@@ -21,6 +21,8 @@ os.environ.update(
 )
 os.environ.pop("AWS_PROFILE", None)
 
+import logging  # noqa: E402
+
 import pytest  # noqa: E402
 
 from tests.support.pushwoosh_server import FakePushwoosh  # noqa: E402
@@ -39,3 +41,28 @@ def pushwoosh(pushwoosh_server):
     pushwoosh_server.reset()
     yield pushwoosh_server
     pushwoosh_server.reset()
+
+
+class _Collector(logging.Handler):
+    def __init__(self, formatter: logging.Formatter) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(formatter)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def log_lines():
+    """Every line pushbridge logs during the test, formatted exactly as Lambda would ship it
+    (Powertools' JSON formatter), plus anything else that reaches the root logger."""
+    from pushbridge.observability import logger
+
+    collector = _Collector(logger.registered_handler.formatter)
+    root = logging.getLogger()
+    logger._logger.addHandler(collector)
+    root.addHandler(collector)
+    yield collector.lines
+    logger._logger.removeHandler(collector)
+    root.removeHandler(collector)

@@ -128,7 +128,6 @@ class IngestService:
                 )
             commands.extend(mapped.commands)
 
-        count("WebhooksReceived")
         if not commands:
             count("WebhooksIgnored")
             logger.info("webhook ignored", extra={"event_types": [e.type for e in events]})

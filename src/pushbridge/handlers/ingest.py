@@ -87,9 +87,14 @@ def _misconfigured(exc: ConfigError) -> Response:
     return _json(503, {"status": "unavailable", "reason": "configuration_invalid", "message": "retry later"})
 
 
+@app.not_found
+def _no_route(exc: Exception) -> Response:
+    return _json(404, {"status": "rejected", "reason": "not_found", "message": "POST /webhooks/{source}"})
+
+
 @app.exception_handler(Exception)
 def _unexpected(exc: Exception) -> Response:
-    logger.exception("unexpected error")
+    logger.error("unexpected error", exc_info=exc)
     return _json(500, {"status": "error", "reason": "internal_error", "message": "internal error, retry later"})
 
 
@@ -101,4 +106,5 @@ def _json(status: int, body: dict[str, Any]) -> Response:
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    count("WebhooksReceived")
     return app.resolve(event, context)
