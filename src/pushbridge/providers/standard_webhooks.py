@@ -48,16 +48,16 @@ def secret_key(secret: str) -> bytes:
     return key
 
 
-def _headers(headers: Headers) -> tuple[str, str, str]:
+def _headers(headers: Headers, names: tuple[str, ...] = ("id", "timestamp", "signature")) -> list[str]:
     # Svix and Clerk send svix-*; the standard names win when both are present.
     family = "webhook" if any(headers.get(f"webhook-{n}") for n in ("id", "timestamp", "signature")) else "svix"
     values = []
-    for name in ("id", "timestamp", "signature"):
+    for name in names:
         value = (headers.get(f"{family}-{name}") or "").strip()
         if not value:
             raise SignatureInvalid(f"missing webhook-{name} header")
         values.append(value)
-    return values[0], values[1], values[2]
+    return values
 
 
 def _signatures(header: str) -> list[bytes]:
@@ -89,11 +89,11 @@ def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: 
 
 def parse(body: bytes, headers: Headers) -> list[ProviderEvent]:
     payload = parse_json_object(body)
-    msg_id, timestamp_text, _ = _headers(headers)
+    msg_id, timestamp_text = _headers(headers, ("id", "timestamp"))
     event_type = payload.get("type")
     # Clerk's payload carries `timestamp` in milliseconds; the header is whole seconds.
     stamp = payload.get("timestamp")
-    time = stamp // 1000 if isinstance(stamp, int) and not isinstance(stamp, bool) else int(timestamp_text)
+    time = stamp // 1000 if isinstance(stamp, int) and not isinstance(stamp, bool) else parse_int(timestamp_text, "webhook-timestamp")
     return [
         ProviderEvent(id=msg_id, type=event_type if isinstance(event_type, str) else "", time=time, payload=payload)
     ]

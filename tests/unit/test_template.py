@@ -1,0 +1,98 @@
+"""template.yaml: passes cfn-lint, and keeps the promises the design makes about it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.template import TEMPLATE, load_template
+
+T = load_template()
+R = T["Resources"]
+
+
+def test_cfn_lint_passes():
+    result = subprocess.run(
+        [sys.executable, "-m", "cfnlint", str(TEMPLATE)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_functions_run_python_3_13_on_arm64_from_src():
+    function_globals = T["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Architectures"] == ["arm64"]
+    assert function_globals["CodeUri"] == "src/"
+
+
+def _statements(role: str) -> list[dict]:
+    return [s for policy in R[role]["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+
+
+@pytest.mark.parametrize("role", ["IngestRole", "DeliveryRole"])
+def test_iam_is_least_privilege(role):
+    for statement in _statements(role):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert all("*" not in action for action in actions), statement
+        if statement["Resource"] == "*":
+            # Only X-Ray, which has no resource-level permissions, may use "*".
+            assert all(action.startswith("xray:") for action in actions), statement
+    assert "ManagedPolicyArns" not in R[role]["Properties"]
+
+
+def test_each_function_reads_only_its_own_secret():
+    def secrets(role):
+        return [s["Resource"] for s in _statements(role) if "secretsmanager:GetSecretValue" in str(s["Action"])]
+
+    assert secrets("IngestRole") == [{"Ref": "SigningSecret"}]
+    assert secrets("DeliveryRole") == [{"Ref": "PushwooshSecret"}]
+    for function in ("IngestFunction", "DeliveryFunction"):
+        assert R[function]["Properties"]["Role"] == {"Fn::GetAtt": f"{function.replace('Function', 'Role')}.Arn"}
+
+
+def test_no_secret_in_parameters_or_environment():
+    assert all(not p.get("NoEcho") for p in T["Parameters"].values())
+    for function in ("IngestFunction", "DeliveryFunction"):
+        variables = R[function]["Properties"]["Environment"]["Variables"]
+        assert not any("TOKEN" in name or name.endswith("SECRET") for name in variables), variables
+
+
+def test_queue_visibility_is_at_least_six_times_the_delivery_timeout():
+    assert R["CommandQueue"]["Properties"]["VisibilityTimeout"] >= 6 * R["DeliveryFunction"]["Properties"]["Timeout"]
+
+
+def test_fifo_queue_with_fifo_dlq_and_redrive():
+    queue = R["CommandQueue"]["Properties"]
+    assert queue["FifoQueue"] and R["DeadLetterQueue"]["Properties"]["FifoQueue"]
+    assert queue["ContentBasedDeduplication"] is False
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": "DeadLetterQueue.Arn"}
+
+
+def test_delivery_reports_batch_item_failures():
+    source = R["DeliveryFunction"]["Properties"]["Events"]["Commands"]["Properties"]
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert source["BatchSize"] <= 10
+
+
+def test_http_api_is_throttled():
+    routes = R["WebhookApi"]["Properties"]["DefaultRouteSettings"]
+    assert routes["ThrottlingRateLimit"] and routes["ThrottlingBurstLimit"]
+
+
+def test_idempotency_table_is_on_demand_with_ttl():
+    table = R["IdempotencyTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    # Powertools' DynamoDB persistence layer's default attribute names.
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+
+
+def test_alarms_cover_dlq_ingest_5xx_and_pushwoosh_auth():
+    alarms = {r["Properties"]["MetricName"] for r in R.values() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    assert alarms == {"ApproximateNumberOfMessagesVisible", "5xx", "PushwooshAuthFailures"}
+
+
+def test_the_webhook_url_is_an_output():
+    assert "/webhooks/" in str(T["Outputs"]["WebhookBaseUrl"]["Value"])
