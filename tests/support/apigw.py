@@ -1,65 +1,36 @@
-"""API Gateway HTTP API (payload format 2.0) and SQS FIFO events, shaped as AWS sends them."""
+"""Lambda context and events for tests, built by the same code as `pushbridge sign --apigw`
+and the files in events/."""
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
+from pushbridge.devtools.events import http_api_event as _http_api_event
+from pushbridge.devtools.events import sqs_record
 
 
-def http_api_event(
-    source: str, body: bytes | str, headers: dict[str, str], *, base64_encoded: bool = False
-) -> dict[str, Any]:
+def http_api_event(source: str, body: bytes | str, headers: dict[str, str], *, base64_encoded: bool = False) -> dict:
     raw = body.encode() if isinstance(body, str) else body
-    template = json.loads((EVENTS / "apigw" / "_template.json").read_text())
-    now = int(time.time() * 1000)
-    template["rawPath"] = f"/webhooks/{source}"
-    template["pathParameters"] = {"source": source}
-    # API Gateway lower-cases header names and joins repeated ones with commas.
-    template["headers"] = {**template["headers"], **{k.lower(): v for k, v in headers.items()}}
-    template["headers"]["content-length"] = str(len(raw))
-    template["requestContext"]["http"]["path"] = f"/webhooks/{source}"
-    template["requestContext"]["requestId"] = uuid.uuid4().hex[:16] + "="
-    template["requestContext"]["timeEpoch"] = now
-    if base64_encoded:
-        template["body"], template["isBase64Encoded"] = base64.b64encode(raw).decode(), True
-    else:
-        template["body"], template["isBase64Encoded"] = raw.decode("utf-8"), False
-    return template
+    return _http_api_event(source, raw, headers, base64_encoded=base64_encoded)
 
 
 def sqs_fifo_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    """``messages`` as returned by ReceiveMessage (with AttributeNames=All)."""
+    """An SQS event from ``messages`` as ReceiveMessage returned them (AttributeNames=All)."""
     records = []
     for message in messages:
         attributes = message.get("Attributes", {})
         records.append(
-            {
-                "messageId": message["MessageId"],
-                "receiptHandle": message["ReceiptHandle"],
-                "body": message["Body"],
-                "attributes": {
-                    "ApproximateReceiveCount": attributes.get("ApproximateReceiveCount", "1"),
-                    "SentTimestamp": attributes.get("SentTimestamp", str(int(time.time() * 1000))),
-                    "SequenceNumber": attributes.get("SequenceNumber", "1"),
-                    "MessageGroupId": attributes["MessageGroupId"],
-                    "SenderId": attributes.get("SenderId", "AIDAEXAMPLE"),
-                    "MessageDeduplicationId": attributes["MessageDeduplicationId"],
-                    "ApproximateFirstReceiveTimestamp": attributes.get(
-                        "ApproximateFirstReceiveTimestamp", str(int(time.time() * 1000))
-                    ),
-                },
-                "messageAttributes": {},
-                "md5OfBody": message.get("MD5OfBody", ""),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": queue_arn.split(":")[3],
-            }
+            sqs_record(
+                message["Body"],
+                group_id=attributes["MessageGroupId"],
+                dedup_id=attributes["MessageDeduplicationId"],
+                message_id=message["MessageId"],
+                receipt_handle=message["ReceiptHandle"],
+                receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
+                queue_arn=queue_arn,
+            )
         )
     return {"Records": records}
 

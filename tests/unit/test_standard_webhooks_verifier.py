@@ -103,3 +103,13 @@ def test_rejects(body, headers, now, reason):
 
 def test_the_tolerance_is_configurable():
     verify(VECTOR_BODY, _vector_headers(), [VECTOR_SECRET], tolerance=900, now=VECTOR_TIMESTAMP + 800)
+
+
+@pytest.mark.parametrize("provider, prefix", [("clerk", "svix"), ("svix", "svix"), ("supabase", "webhook"), ("standard-webhooks", "webhook")])
+def test_our_signer_is_accepted_by_the_official_library(provider, prefix):
+    import time
+
+    headers = PROVIDERS[provider].sign(BODY, CLERK_SECRET, now=int(time.time()))
+    assert set(headers) == {f"{prefix}-id", f"{prefix}-timestamp", f"{prefix}-signature"}
+    standard_headers = {k.replace("svix-", "webhook-"): v for k, v in headers.items()}
+    assert standardwebhooks.Webhook(CLERK_SECRET).verify(BODY, standard_headers)["type"] == "user.created"

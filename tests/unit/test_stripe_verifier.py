@@ -89,3 +89,8 @@ def test_a_wrong_signature_of_the_right_length_is_rejected():
 def test_no_usable_secret_is_our_fault_not_the_callers():
     with pytest.raises(DependencyUnavailable):
         _verify(BODY, _header(), secrets=[""])
+
+
+def test_our_signer_matches_the_sdk_exactly():
+    # `pushbridge sign` and the sample events rely on it.
+    assert PROVIDERS["stripe"].sign(BODY, STRIPE_SECRET, now=NOW) == {"Stripe-Signature": _header()}

@@ -69,7 +69,7 @@ class IngestService:
         self.check_size(len(body))
         logger.append_keys(source=source.name, provider=source.provider.name)
         self._verify(source, headers, body)
-        events = self._parse(source, headers, body)
+        events = parse_events(source, headers, body)
         return self._map_and_enqueue(source, events)
 
     # --- steps ------------------------------------------------------------------------------
@@ -98,18 +98,6 @@ class IngestService:
                 f"no signing secret for source {source.name!r} in the signing secret", reason="signing_secret_missing"
             )
         return secrets
-
-    def _parse(self, source: Source, headers: Headers, body: bytes) -> list[ProviderEvent]:
-        events = source.provider.parse(body, headers)
-        if source.event_type is not None:
-            events = [
-                ProviderEvent(id=e.id, type=_event_type(source.event_type.resolve(e.payload)), time=e.time, payload=e.payload)
-                for e in events
-            ]
-        for event in events:
-            if not event.type:
-                raise MalformedPayload("the event has no type")
-        return events
 
     def _map_and_enqueue(self, source: Source, events: list[ProviderEvent]) -> IngestResult:
         received_at = self._clock()
@@ -148,6 +136,20 @@ class IngestService:
             "commands": [{"id": c.id, "method": c.method} for c in commands],
         }
         return IngestResult(202, body, commands, events)
+
+
+def parse_events(source: Source, headers: Headers, body: bytes) -> list[ProviderEvent]:
+    """The provider's parser, then the source's `event_type` path where it has one."""
+    events = source.provider.parse(body, headers)
+    if source.event_type is not None:
+        events = [
+            ProviderEvent(id=e.id, type=_event_type(source.event_type.resolve(e.payload)), time=e.time, payload=e.payload)
+            for e in events
+        ]
+    for event in events:
+        if not event.type:
+            raise MalformedPayload("the event has no type")
+    return events
 
 
 def _event_type(value: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
@@ -38,6 +38,9 @@ class Headers(Mapping[str, str]):
 
 Verifier = Callable[..., None]  # (body, headers, secrets, *, tolerance, now) -> None or raise
 Parser = Callable[[bytes, Headers], list[ProviderEvent]]
+# (body, secret, *, now) -> headers, as the provider would send them: `pushbridge sign` and the
+# sample events use it; tests sign with the providers' official SDKs instead.
+Signer = Callable[..., dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Provider:
     name: str
     verify: Verifier
     parse: Parser
+    sign: Signer
     preset: Sequence[Mapping[str, Any]] = ()
     # Default JMESPath for the user id / hwid, used by every rule that does not set its own;
     # a source overrides them with `user_id:` / `hwid:`.
@@ -52,7 +56,6 @@ class Provider:
     hwid: str | None = None
     event_type: str | None = None
     docs: str = ""
-    aliases: tuple[str, ...] = field(default=())
 
 
 # --- shared checks ---------------------------------------------------------------------------

@@ -87,6 +87,19 @@ def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: 
         raise SignatureInvalid("no webhook-signature v1 matches the signing secret")
 
 
+def signer(prefix: str):
+    def sign(body: bytes, secret: str, *, now: int) -> dict[str, str]:
+        msg_id = "msg_" + hashlib.sha256(body).hexdigest()[:27]  # stable per body, like a redelivery
+        digest = hmac.new(secret_key(secret), f"{msg_id}.{now}.".encode() + body, hashlib.sha256).digest()
+        return {
+            f"{prefix}-id": msg_id,
+            f"{prefix}-timestamp": str(now),
+            f"{prefix}-signature": "v1," + base64.b64encode(digest).decode(),
+        }
+
+    return sign
+
+
 def parse(body: bytes, headers: Headers) -> list[ProviderEvent]:
     payload = parse_json_object(body)
     msg_id, timestamp_text = _headers(headers, ("id", "timestamp"))
@@ -123,13 +136,15 @@ STANDARD_WEBHOOKS = Provider(
     name="standard-webhooks",
     verify=verify,
     parse=parse,
+    sign=signer("webhook"),
     docs="https://www.standardwebhooks.com/",
 )
-SVIX = Provider(name="svix", verify=verify, parse=parse, docs="https://docs.svix.com/receiving/verifying-payloads/how")
+SVIX = Provider(name="svix", verify=verify, parse=parse, sign=signer("svix"), docs="https://docs.svix.com/receiving/verifying-payloads/how")
 CLERK = Provider(
     name="clerk",
     verify=verify,
     parse=parse,
+    sign=signer("svix"),
     preset=CLERK_PRESET,
     # user.* events carry the user as `data`, session.* events as `data.user_id`.
     user_id="data.user_id || data.id",
@@ -140,6 +155,7 @@ SUPABASE = Provider(
     name="supabase",
     verify=verify,
     parse=parse,
+    sign=signer("webhook"),
     # Auth Hooks have no `type`; their name is in `metadata.name` (e.g. before-user-created).
     event_type="type || metadata.name",
     user_id="user.id || record.id",

@@ -62,6 +62,11 @@ def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: 
         raise SignatureInvalid("no Stripe-Signature v1 matches the endpoint secret")
 
 
+def sign(body: bytes, secret: str, *, now: int) -> dict[str, str]:
+    digest = hmac.new(_stripe_key(secret), str(now).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return {"Stripe-Signature": f"t={now},v1={digest}"}
+
+
 def parse(body: bytes, headers: Headers) -> list[ProviderEvent]:
     payload = parse_json_object(body)
     event_id, event_type, created = payload.get("id"), payload.get("type"), payload.get("created")
@@ -156,6 +161,7 @@ PROVIDER = Provider(
     name="stripe",
     verify=verify,
     parse=parse,
+    sign=sign,
     preset=PRESET,
     # Your backend puts the app's user id in the Checkout Session's `client_reference_id`
     # or in `metadata.user_id` (copied to the subscription with `subscription_data.metadata`).

@@ -1,0 +1,49 @@
+# The README's commands. Everything installs itself into .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help install test lint check events dev build deploy clean
+
+help:
+	@echo "make dev      install, then run pushbridge locally (no AWS account needed)"
+	@echo "make test     install, then run the whole test suite and lint the template"
+	@echo "make check    validate src/pushbridge.yaml and show what each rule does"
+	@echo "make events   re-sign events/apigw/*.json for sam local invoke (signatures expire)"
+	@echo "make lint     cfn-lint the SAM template (same check as sam validate --lint)"
+	@echo "make build    sam build;  make deploy: sam deploy --guided"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pushbridge needs Python 3.11 or newer (PYTHON=python3.12 make ...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	$(BIN)/cfn-lint template.yaml
+
+lint: $(STAMP)
+	$(BIN)/cfn-lint template.yaml
+
+check: $(STAMP)
+	$(BIN)/pushbridge check
+
+events: $(STAMP)
+	$(BIN)/python -m pushbridge.devtools.sample_events events
+
+dev: $(STAMP)
+	$(BIN)/pushbridge dev
+
+build: lint
+	sam build
+
+deploy: build
+	sam deploy --guided
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis

@@ -1,0 +1,87 @@
+"""``pushbridge check [CONFIG] [--source S --event FILE]``: validate the configuration and
+show what each rule would call; with an event, the exact Pushwoosh request it produces."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from pushbridge.adapters.pushwoosh import request_for
+from pushbridge.cli.common import ConfigError, add_config_argument, fail, load
+from pushbridge.config.loader import Config, Source
+from pushbridge.domain.ingest import parse_events
+from pushbridge.domain.mapping import map_event
+from pushbridge.errors import WebhookRejected
+from pushbridge.providers.base import Headers
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("check", help="validate the configuration; show what an event would become")
+    add_config_argument(parser, positional=True)
+    parser.add_argument("--event", type=Path, help="a provider payload (JSON) to map, e.g. events/payloads/stripe/invoice.paid.json")
+    parser.add_argument("--source", help="the source the event arrives at (default: the payload's folder name)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config, path = load(args.config)
+    except ConfigError as exc:
+        return fail(f"invalid configuration:\n{exc}")
+    if args.event is None:
+        print(f"{path}: valid, {len(config.sources)} source(s)")
+        for source in config.sources.values():
+            _describe_source(source)
+        return 0
+    return _check_event(config, args.source or args.event.parent.name, args.event)
+
+
+def _describe_source(source: Source) -> None:
+    print(f"\nPOST /webhooks/{source.name}  provider={source.provider.name}  application={source.application}")
+    if source.user_id is not None:
+        print(f"  user id: {source.user_id.path}")
+    if source.hwid is not None:
+        print(f"  hwid:    {source.hwid.path}")
+    for name, rule in source.rules:
+        spec = rule.spec
+        detail = ""
+        if rule.method == "post_event":
+            event = spec.event  # type: ignore[union-attr]
+            detail = f" {event.literal!r}" if event.path is None else f" {{path: {event.path}}}"
+        condition = f" when {rule.when.path}" if rule.when is not None else ""
+        print(f"  {name}: {' | '.join(rule.match)}{condition} -> {rule.method}{detail}")
+
+
+def _check_event(config: Config, source_name: str, event_file: Path) -> int:
+    source = config.sources.get(source_name)
+    if source is None:
+        return fail(f"no source named {source_name!r} (known: {', '.join(config.sources)}); pass --source")
+    try:
+        body = event_file.read_bytes()
+    except OSError as exc:
+        return fail(f"{event_file}: {exc.strerror}")
+    # Parsing may need the provider's headers (event id, time): sign it as the provider would.
+    headers = Headers(source.provider.sign(body, "whsec_" + "Y2hlY2s=", now=int(time.time())))
+    try:
+        events = parse_events(source, headers, body)
+    except WebhookRejected as exc:
+        return fail(f"{event_file}: {exc}")
+    produced = 0
+    for event in events:
+        print(f"{source.name}: event {event.type!r} (id {event.id})")
+        mapped = map_event(source, event, received_at=time.time())
+        if not mapped.matched:
+            print("  no rule matches: answered 200 {\"status\": \"ignored\"}")
+        for skipped in mapped.skipped:
+            print(f"  rule {skipped.rule}: skipped ({skipped.reason})")
+        for command in mapped.commands:
+            path, request = request_for(command)
+            produced += 1
+            print(f"  rule {command.origin.rule}: {command.method}")
+            print(f"    POST {path}")
+            print("    " + json.dumps(request, indent=2, ensure_ascii=False).replace("\n", "\n    "))
+            if command.method == "post_event" and command.hwid is None:
+                print("    warning: no hwid; sent with the user id only, and Customer Journeys need the hwid")
+    return 0

@@ -1,0 +1,110 @@
+"""Build the events AWS hands to the functions: API Gateway HTTP API (payload format 2.0)
+requests and SQS FIFO batches, shaped exactly as AWS sends them. Used by `pushbridge sign
+--apigw`, the files in events/, the tests and the local dev server."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from pushbridge.models.command import Command
+
+_API_ID = "a1b2c3d4e5"
+_DOMAIN = f"{_API_ID}.execute-api.eu-west-1.amazonaws.com"
+QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:pushbridge-CommandQueue.fifo"
+
+
+def http_api_event(
+    source: str, body: bytes, headers: Mapping[str, str], *, base64_encoded: bool = False, now: float | None = None
+) -> dict[str, Any]:
+    now = time.time() if now is None else now
+    path = f"/webhooks/{source}"
+    user_agent = next((v for k, v in headers.items() if k.lower() == "user-agent"), "pushbridge-sign/1.0")
+    all_headers = {
+        "accept": "*/*",
+        "content-type": "application/json; charset=utf-8",
+        "host": _DOMAIN,
+        "user-agent": user_agent,
+        "x-amzn-trace-id": f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]}",
+        "x-forwarded-for": "203.0.113.10",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+        # API Gateway lower-cases header names (and joins repeated ones with commas).
+        **{name.lower(): value for name, value in headers.items()},
+        "content-length": str(len(body)),
+    }
+    return {
+        "version": "2.0",
+        "routeKey": "POST /webhooks/{source}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": all_headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": _API_ID,
+            "domainName": _DOMAIN,
+            "domainPrefix": _API_ID,
+            "http": {
+                "method": "POST",
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.10",
+                "userAgent": user_agent,
+            },
+            "requestId": base64.b64encode(uuid.uuid4().bytes[:10]).decode(),
+            "routeKey": "POST /webhooks/{source}",
+            "stage": "$default",
+            "time": datetime.fromtimestamp(now, tz=timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now * 1000),
+        },
+        "pathParameters": {"source": source},
+        "body": base64.b64encode(body).decode() if base64_encoded else body.decode("utf-8", "surrogateescape"),
+        "isBase64Encoded": base64_encoded,
+    }
+
+
+def sqs_record(
+    body: str,
+    *,
+    group_id: str,
+    dedup_id: str,
+    message_id: str | None = None,
+    receipt_handle: str | None = None,
+    receive_count: int = 1,
+    sent_at: float | None = None,
+    queue_arn: str = QUEUE_ARN,
+) -> dict[str, Any]:
+    sent_ms = str(int((time.time() if sent_at is None else sent_at) * 1000))
+    return {
+        "messageId": message_id or str(uuid.uuid4()),
+        "receiptHandle": receipt_handle or "AQEB" + uuid.uuid4().hex,
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": str(receive_count),
+            "SentTimestamp": sent_ms,
+            "SequenceNumber": str(int(sent_ms) * 10**8),
+            "MessageGroupId": group_id,
+            "SenderId": "AROAEXAMPLE:pushbridge-IngestFunction",
+            "MessageDeduplicationId": dedup_id,
+            "ApproximateFirstReceiveTimestamp": sent_ms,
+        },
+        "messageAttributes": {},
+        "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": queue_arn.split(":")[3],
+    }
+
+
+def sqs_event_for(commands: Sequence[Command]) -> dict[str, Any]:
+    return {
+        "Records": [
+            sqs_record(c.model_dump_json(), group_id=c.group_id, dedup_id=c.id, sent_at=c.origin.received_at)
+            for c in commands
+        ]
+    }
