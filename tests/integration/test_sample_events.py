@@ -1,0 +1,75 @@
+"""The files in events/ are what the handlers really receive, and stay in step with the
+payloads and presets (the same files `sam local invoke -e` uses)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2Model, SqsModel
+
+from pushbridge.adapters.pushwoosh import request_for
+from pushbridge.config.loader import load_config
+from pushbridge.devtools.sample_events import SAMPLE_APPLICATION
+from pushbridge.domain.ingest import parse_events
+from pushbridge.domain.mapping import map_event
+from pushbridge.handlers import delivery
+from pushbridge.models.command import parse_command
+from pushbridge.providers import PROVIDERS
+from pushbridge.providers.base import Headers
+from tests.support.apigw import LambdaContext
+from tests.support.samples import SIGNING_SECRETS
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+CONFIG = load_config(EVENTS.parent / "src" / "pushbridge.yaml", default_application=SAMPLE_APPLICATION)
+APIGW = sorted((EVENTS / "apigw").glob("*.json"))
+SQS = sorted((EVENTS / "sqs").glob("*.json"))
+PAYLOADS = sorted((EVENTS / "payloads").glob("*/*.json"))
+
+
+def test_every_payload_has_its_apigw_and_sqs_event():
+    expected = {f"{p.parent.name}-{p.stem.replace('.', '-')}.json" for p in PAYLOADS}
+    assert {p.name for p in APIGW} == expected
+    assert {p.name for p in SQS} == expected
+
+
+@pytest.mark.parametrize("path", APIGW, ids=[p.stem for p in APIGW])
+def test_apigw_event_is_a_valid_http_api_event_the_ingest_handler_accepts(path, stack):
+    event = json.loads(path.read_text())
+    APIGatewayProxyEventV2Model.model_validate(event)
+    source = event["pathParameters"]["source"]
+    assert event["rawPath"] == f"/webhooks/{source}" and source in CONFIG.sources
+    # Its signature has expired by now, as it would for `sam local invoke`: re-sign the same
+    # body with the test secrets, as `make events` does with the sample ones.
+    import time
+
+    body = event["body"].encode()
+    signed = PROVIDERS[CONFIG.sources[source].provider.name].sign(body, SIGNING_SECRETS[source], now=int(time.time()))
+    event["headers"].update({k.lower(): v for k, v in signed.items()})
+    from pushbridge.handlers import ingest
+
+    response = ingest.lambda_handler(event, LambdaContext("ingest"))
+    assert response["statusCode"] == 202, response["body"]
+
+
+@pytest.mark.parametrize("path", SQS, ids=[p.stem for p in SQS])
+def test_sqs_event_carries_what_its_payload_maps_to_and_delivers(path, stack, pushwoosh):
+    event = json.loads(path.read_text())
+    SqsModel.model_validate(event)
+    commands = [parse_command(record["body"]) for record in event["Records"]]
+    for record, command in zip(event["Records"], commands):
+        assert record["attributes"]["MessageGroupId"] == command.group_id
+        assert record["attributes"]["MessageDeduplicationId"] == command.id
+
+    # In step with today's payload and presets.
+    payload = EVENTS / "payloads" / commands[0].origin.source / f"{commands[0].origin.event_type}.json"
+    source = CONFIG.sources[commands[0].origin.source]
+    body = payload.read_bytes()
+    headers = Headers(source.provider.sign(body, SIGNING_SECRETS[source.name], now=1))
+    expected = [c for e in parse_events(source, headers, body) for c in map_event(source, e, received_at=0).commands]
+    assert [request_for(c) for c in commands] == [request_for(c) for c in expected]
+
+    response = delivery.lambda_handler(event, LambdaContext("delivery"))
+    assert response == {"batchItemFailures": []}
+    assert [(c.path, c.json) for c in pushwoosh.calls()] == [request_for(c) for c in commands]

@@ -1,0 +1,103 @@
+"""`pushbridge check` and `pushbridge sign` on every shipped sample."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import standardwebhooks
+import stripe
+
+from pushbridge.cli import main
+from pushbridge.devtools.local_secrets import load_signing_secrets
+
+ROOT = Path(__file__).resolve().parents[2]
+PAYLOADS = sorted((ROOT / "events" / "payloads").glob("*/*.json"))
+
+
+@pytest.fixture(autouse=True)
+def _in_repo_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("PUSHBRIDGE_SIGNING_SECRETS", raising=False)
+    monkeypatch.delenv("PUSHWOOSH_APPLICATION", raising=False)
+
+
+def test_check_validates_the_shipped_config_and_lists_every_rule(capsys):
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "src/pushbridge.yaml: valid, 2 source(s)" in out
+    for rule in ("stripe-invoice-paid: invoice.paid -> post_event 'InvoicePaid'", "clerk-user-deleted: user.deleted -> delete_user", "-> post_event 'Login'"):
+        assert rule in out
+
+
+def test_check_fails_naming_the_key(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  s:\n    provider: stripe\n    rules: [{match: x, post_event: {}}]\n")
+    assert main(["check", str(bad)]) == 2
+    assert "sources.s.rules.0.post_event.event: Field required" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=[f"{p.parent.name}:{p.stem}" for p in PAYLOADS])
+def test_check_event_shows_the_exact_request(payload, capsys):
+    assert main(["check", "--event", str(payload)]) == 0
+    out = capsys.readouterr().out
+    event_type = json.loads(payload.read_text())["type"]
+    assert f"event '{event_type}'" in out
+    assert "POST /json/1.3/" in out or "POST /api/v2/device-api/deleteUser" in out
+    request = json.loads(out[out.index("{") : out.rindex("}") + 1])
+    assert request.get("application", request.get("request", {}).get("application")) == "XXXXX-XXXXX"
+
+
+def test_check_event_that_no_rule_maps(tmp_path, capsys):
+    event = tmp_path / "x.json"
+    event.write_text(json.dumps({"id": "evt_1", "type": "charge.refunded", "created": 1}))
+    assert main(["check", "--source", "stripe", "--event", str(event)]) == 0
+    assert "no rule matches" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=[f"{p.parent.name}:{p.stem}" for p in PAYLOADS])
+def test_sign_prints_headers_the_official_sdks_accept(payload, capsys):
+    source = payload.parent.name
+    assert main(["sign", source, str(payload)]) == 0
+    headers = dict(line.split(": ", 1) for line in capsys.readouterr().out.strip().splitlines())
+    secret = load_signing_secrets()[0][source]
+    body = payload.read_bytes()
+    if source == "stripe":
+        assert stripe.Webhook.construct_event(body, headers["Stripe-Signature"], secret).type == json.loads(body)["type"]
+    else:
+        standard = {k.replace("svix-", "webhook-"): v for k, v in headers.items()}
+        assert standardwebhooks.Webhook(secret).verify(body, standard)["type"] == json.loads(body)["type"]
+
+
+def test_sign_apigw_prints_a_signed_http_api_event(capsys):
+    payload = ROOT / "events" / "payloads" / "stripe" / "invoice.paid.json"
+    assert main(["sign", "stripe", str(payload), "--apigw"]) == 0
+    event = json.loads(capsys.readouterr().out)
+    assert event["version"] == "2.0" and event["rawPath"] == "/webhooks/stripe"
+    assert event["body"].encode() == payload.read_bytes()
+    stripe.WebhookSignature.verify_header(event["body"], event["headers"]["stripe-signature"], load_signing_secrets()[0]["stripe"])
+
+
+def test_sign_uses_the_secrets_from_the_environment(monkeypatch, capsys):
+    monkeypatch.setenv("PUSHBRIDGE_SIGNING_SECRETS", json.dumps({"stripe": ["whsec_from_env", "whsec_old"]}))
+    payload = ROOT / "events" / "payloads" / "stripe" / "invoice.paid.json"
+    assert main(["sign", "stripe", str(payload)]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split(": ", 1)[1]
+    stripe.WebhookSignature.verify_header(payload.read_text(), header, "whsec_from_env")
+
+
+def test_sign_send_posts_the_signed_payload(pushwoosh, capsys):
+    payload = ROOT / "events" / "payloads" / "clerk" / "user.deleted.json"
+    assert main(["sign", "clerk", str(payload), "--send", f"{pushwoosh.url}/webhooks/clerk"]) == 0
+    [request] = pushwoosh.calls()
+    assert request.path == "/webhooks/clerk" and request.body == payload.read_bytes()
+    secret = load_signing_secrets()[0]["clerk"]
+    headers = {k.lower().replace("svix-", "webhook-"): v for k, v in request.headers.items()}
+    assert standardwebhooks.Webhook(secret).verify(request.body, headers)["type"] == "user.deleted"
+    assert capsys.readouterr().out.startswith("HTTP 200")
+
+
+def test_sign_unknown_source_fails(capsys):
+    assert main(["sign", "nosuch", str(PAYLOADS[0])]) == 2
+    assert "no signing secret for source 'nosuch'" in capsys.readouterr().err
