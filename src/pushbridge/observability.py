@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 SERVICE = "pushbridge"
 NAMESPACE = "Pushbridge"
@@ -39,6 +40,8 @@ def timing(name: str, milliseconds: float, **dimensions: str) -> None:
 
 
 def _dimensioned(name: str, unit: MetricUnit, value: float, dimensions: dict[str, str]) -> None:
+    if is_metrics_disabled():  # single_metric prints even when metrics are disabled
+        return
     with single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE) as metric:
         metric.add_dimension(name="service", value=SERVICE)
         for key, dim_value in dimensions.items():

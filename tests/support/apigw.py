@@ -3,12 +3,13 @@ and the files in events/."""
 
 from __future__ import annotations
 
-import time
-import uuid
 from typing import Any
 
+from pushbridge.devtools.events import LambdaContext
 from pushbridge.devtools.events import http_api_event as _http_api_event
 from pushbridge.devtools.events import sqs_record
+
+__all__ = ["LambdaContext", "http_api_event", "sqs_fifo_event"]
 
 
 def http_api_event(source: str, body: bytes | str, headers: dict[str, str], *, base64_encoded: bool = False) -> dict:
@@ -33,20 +34,3 @@ def sqs_fifo_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, 
             )
         )
     return {"Records": records}
-
-
-class LambdaContext:
-    """What the Lambda runtime passes: enough for Powertools and our deadline."""
-
-    def __init__(self, name: str = "pushbridge-test", timeout_s: float = 60.0) -> None:
-        self.function_name = name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{name}"
-        self.memory_limit_in_mb = 512
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{name}"
-        self.log_stream_name = "2026/11/26/[$LATEST]test"
-        self._deadline = time.monotonic() + timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))

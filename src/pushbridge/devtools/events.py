@@ -19,11 +19,36 @@ _DOMAIN = f"{_API_ID}.execute-api.eu-west-1.amazonaws.com"
 QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:pushbridge-CommandQueue.fifo"
 
 
+class LambdaContext:
+    """What the Lambda runtime passes a handler: enough for Powertools and our deadline."""
+
+    def __init__(self, name: str = "pushbridge-local", timeout_s: float = 60.0, memory_mb: int = 512) -> None:
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{name}"
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{name}"
+        self.log_stream_name = f"{time.strftime('%Y/%m/%d')}/[$LATEST]local"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
 def http_api_event(
-    source: str, body: bytes, headers: Mapping[str, str], *, base64_encoded: bool = False, now: float | None = None
+    source: str | None,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    base64_encoded: bool = False,
+    now: float | None = None,
+    method: str = "POST",
+    path: str | None = None,
 ) -> dict[str, Any]:
+    """A request to ``POST /webhooks/{source}``, or to any ``path`` (which the route may not match)."""
     now = time.time() if now is None else now
-    path = f"/webhooks/{source}"
+    path = path if path is not None else f"/webhooks/{source}"
     user_agent = next((v for k, v in headers.items() if k.lower() == "user-agent"), "pushbridge-sign/1.0")
     all_headers = {
         "accept": "*/*",
@@ -50,7 +75,7 @@ def http_api_event(
             "domainName": _DOMAIN,
             "domainPrefix": _API_ID,
             "http": {
-                "method": "POST",
+                "method": method,
                 "path": path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": "203.0.113.10",
@@ -62,7 +87,7 @@ def http_api_event(
             "time": datetime.fromtimestamp(now, tz=timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(now * 1000),
         },
-        "pathParameters": {"source": source},
+        "pathParameters": {"source": source} if source is not None else {},
         "body": base64.b64encode(body).decode() if base64_encoded else body.decode("utf-8", "surrogateescape"),
         "isBase64Encoded": base64_encoded,
     }

@@ -119,7 +119,7 @@ class IngestService:
         if not commands:
             count("WebhooksIgnored")
             logger.info("webhook ignored", extra={"event_types": [e.type for e in events]})
-            return IngestResult(200, {"status": "ignored", "events": len(events)}, [], events)
+            return IngestResult(200, {"status": "ignored", "event_types": [e.type for e in events]}, [], events)
 
         self._queue.send(commands)
         count("CommandsEnqueued", len(commands))
@@ -133,6 +133,7 @@ class IngestService:
         body = {
             "status": "accepted",
             "events": [e.id for e in events],
+            "event_types": [e.type for e in events],
             "commands": [{"id": c.id, "method": c.method} for c in commands],
         }
         return IngestResult(202, body, commands, events)
