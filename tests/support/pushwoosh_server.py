@@ -13,19 +13,6 @@ from typing import Any
 
 
 @dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    at: float = field(default_factory=time.monotonic)
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
 class Fault:
     """One scripted answer. ``drop`` closes the connection without answering; ``delay``
     answers late (past the client's read timeout, if it is long enough)."""
@@ -35,6 +22,24 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float = field(default_factory=time.monotonic)
+    fault: Fault | None = None  # None: answered with a prompt success
+
+    @property
+    def succeeded(self) -> bool:
+        return self.fault is None
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 SUCCESS = {"status_code": 200, "status_message": "OK", "response": None}
@@ -77,9 +82,9 @@ class FakePushwoosh:
         with self._lock:
             return [r for r in self.requests if path is None or r.path == path]
 
-    def _next(self) -> Fault:
+    def _next(self) -> Fault | None:
         with self._lock:
-            return self._script.popleft() if self._script else Fault(200, SUCCESS)
+            return self._script.popleft() if self._script else None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -95,9 +100,12 @@ class FakePushwoosh:
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                scripted = fake._next()
                 with fake._lock:
-                    fake.requests.append(Recorded("POST", self.path, dict(self.headers.items()), body))
-                fault = fake._next()
+                    fake.requests.append(
+                        Recorded("POST", self.path, dict(self.headers.items()), body, fault=scripted or None)
+                    )
+                fault = scripted or Fault(200, SUCCESS)
                 if fault.delay:
                     time.sleep(fault.delay)
                 if fault.drop:

@@ -33,9 +33,14 @@ class Console:
         self._out = out
         self._lock = threading.Lock()
 
+    def emit(self, text: str) -> None:
+        with self._lock:  # one write per line: threads do not interleave
+            out = self._out()
+            out.write(text + "\n")
+            out.flush()
+
     def line(self, kind: str, text: str) -> None:
-        with self._lock:
-            print(f"{time.strftime('%H:%M:%S')}  {kind:<8} {text}", file=self._out(), flush=True)
+        self.emit(f"{time.strftime('%H:%M:%S')}  {kind:<8} {text}")
 
     def webhook(self, source: str, status: int, answer: dict[str, Any]) -> None:
         types = ", ".join(answer.get("event_types") or []) or "-"
@@ -102,6 +107,8 @@ class DevServer:
         from pushbridge.handlers import delivery, ingest
 
         self.console = console or Console()
+        if hasattr(pushwoosh, "emit"):  # the dry-run sink prints through the console
+            pushwoosh.emit = self.console.emit
         self.queue = LocalFifoQueue(max_receives=max_receives, base_backoff=base_backoff)
         self.queue.on_retry = self._retrying
         self.queue.on_dead = self._dead

@@ -1,0 +1,5 @@
+import sys
+
+from pushbridge.cli import main
+
+sys.exit(main())

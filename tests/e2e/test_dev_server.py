@@ -1,0 +1,104 @@
+"""`pushbridge dev` end to end: webhooks signed by the providers' official SDKs over real
+HTTP, through the embedded queue, to a local Pushwoosh server (or the dry-run sink)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tests.support.pushwoosh_server import SUCCESS, Fault
+from tests.support.samples import APPLICATION, CLERK_SECRET, PUSHWOOSH_TOKEN, STRIPE_SECRET, payload_bytes
+from tests.support.signing import standard_webhook_headers, stripe_headers
+
+HWID = "8f65b16df378e7a6bece9614e1530fb2"
+CLERK_USER = "user_29w83sxmDNGwOuEthce5gg56FcC"
+
+
+def _wait_for_calls(pushwoosh, n: int, timeout: float = 20) -> list:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(pushwoosh.calls()) < n:
+        time.sleep(0.05)
+    return pushwoosh.calls()
+
+
+def test_signed_webhooks_reach_pushwoosh_exactly(start_dev, pushwoosh):
+    dev = start_dev()
+    invoice = payload_bytes("stripe", "invoice.paid")
+    created, deleted = payload_bytes("clerk", "user.created"), payload_bytes("clerk", "user.deleted")
+
+    assert dev.post("stripe", invoice, stripe_headers(invoice, STRIPE_SECRET))[0] == 202
+    assert dev.post("clerk", created, standard_webhook_headers(created, CLERK_SECRET))[0] == 202
+    assert dev.post("clerk", deleted, standard_webhook_headers(deleted, CLERK_SECRET, prefix="webhook"))[0] == 202
+
+    calls = _wait_for_calls(pushwoosh, 3)
+    by_path = {c.path: c for c in calls}
+    assert len(calls) == 3
+    assert all(c.headers["Authorization"] == f"Token {PUSHWOOSH_TOKEN}" for c in calls)
+    assert by_path["/json/1.3/postEvent"].json["request"]["event"] == "InvoicePaid"
+    assert by_path["/json/1.3/registerUser"].json == {"request": {"userId": CLERK_USER, "application": APPLICATION, "hwid": HWID}}
+    assert by_path["/api/v2/device-api/deleteUser"].json == {"application": APPLICATION, "user_id": CLERK_USER}
+    paths = [c.path for c in calls]
+    assert paths.index("/json/1.3/registerUser") < paths.index("/api/v2/device-api/deleteUser")
+
+    # The console: one line per webhook, one per call.
+    dev.wait_for(lambda l: "webhook  stripe  invoice.paid  -> 202 accepted  commands: post_event" in l)
+    dev.wait_for(lambda l: f"call     delete_user  user={CLERK_USER}  -> delivered" in l)
+
+
+def test_dry_run_prints_each_call_it_would_make(start_dev, pushwoosh):
+    dev = start_dev(token=False)
+    deleted = payload_bytes("clerk", "user.deleted")
+    assert dev.post("clerk", deleted, standard_webhook_headers(deleted, CLERK_SECRET))[0] == 202
+    line = dev.wait_for(lambda l: l.startswith("DRY-RUN POST "))
+    url, body = line.removeprefix("DRY-RUN POST ").split(" ", 1)
+    assert url == f"{pushwoosh.url}/api/v2/device-api/deleteUser"
+    assert json.loads(body) == {"application": APPLICATION, "user_id": CLERK_USER}
+    assert pushwoosh.calls() == []  # nothing was sent
+
+
+def test_rejections_healthz_and_a_clean_stop(start_dev, pushwoosh):
+    dev = start_dev()
+    invoice = payload_bytes("stripe", "invoice.paid")
+    status, answer = dev.post("stripe", invoice, stripe_headers(invoice, "whsec_wrong"))
+    assert (status, answer["reason"]) == (401, "signature_invalid")
+    assert dev.post("nosuch", invoice, {})[0] == 404
+    health = dev.http.request("GET", f"{dev.url}/healthz")
+    assert health.status == 200 and json.loads(health.data)["status"] == "ok"
+    assert dev.stop() == 0
+    dev.wait_for(lambda l: l.startswith("stopped. 0 command(s) still queued, 0 dead-lettered."))
+
+
+def test_faults_are_retried_by_the_queue_and_permanent_errors_dead_lettered(start_dev, pushwoosh):
+    dev = start_dev("--backoff", "0.2", "--max-receives", "4")
+    pushwoosh.script(
+        *[Fault(500, {"status_code": 500})] * 3,  # outlasts the client's own retries: back to the queue
+        Fault(429, {"message": "slow down"}, headers={"Retry-After": "1"}),
+        Fault(200, SUCCESS, delay=1.5),  # past the 1 s read timeout
+        Fault(drop=True),
+    )
+    webhooks = [payload_bytes("stripe", n) for n in ("invoice.paid", "checkout.session.completed", "customer.subscription.created")]
+    for body in webhooks:
+        assert dev.post("stripe", body, stripe_headers(body, STRIPE_SECRET))[0] == 202
+    dev.wait_for(lambda l: l.startswith(time.strftime("%H")) and " retry " in l, timeout=30)
+
+    deadline = time.monotonic() + 30
+    wanted = {"InvoicePaid", "CheckoutCompleted", "SubscriptionCreated"}
+    while time.monotonic() < deadline and not wanted <= {c.json["request"]["event"] for c in pushwoosh.calls() if c.succeeded}:
+        time.sleep(0.1)
+
+    # A permanent error for a fourth webhook: dead-lettered with the reason, not retried.
+    failed = payload_bytes("stripe", "invoice.payment_failed")
+    pushwoosh.script(Fault(200, {"status_code": 210, "status_message": "Event PaymentFailed not found"}))
+    calls_before = len(pushwoosh.calls())
+    assert dev.post("stripe", failed, stripe_headers(failed, STRIPE_SECRET))[0] == 202
+    dev.wait_for(lambda l: " dead " in l and "pushwoosh_rejected 210" in l)
+    time.sleep(0.5)
+    assert len(pushwoosh.calls()) == calls_before + 1
+
+    assert dev.stop() == 0
+    dev.wait_for(lambda l: l.startswith("stopped. 0 command(s) still queued, 1 dead-lettered."))
+    # Nothing lost, nothing doubled: each of the three got exactly one prompt success,
+    # whatever faults its earlier attempts met.
+    events = [c.json["request"]["event"] for c in pushwoosh.calls() if c.succeeded]
+    assert sorted(events) == ["CheckoutCompleted", "InvoicePaid", "SubscriptionCreated"]
+    assert sum(1 for c in pushwoosh.calls() if not c.succeeded) == 7  # every scripted fault, the 210 too
