@@ -95,3 +95,69 @@ class SqsDeadLetters:
         except (BotoCoreError, ClientError) as exc:
             raise DependencyUnavailable(f"DLQ send failed: {error_code(exc)}", reason="dlq_unavailable") from None
 
+
+
+class DeadLetterAdmin:
+    """What an operator does with the DLQ of a deployed stack: look, then redrive."""
+
+    def __init__(self, dlq_url: str, queue_url: str, *, client: Any = None) -> None:
+        self.dlq_url = dlq_url
+        self.queue_url = queue_url
+        self._client = client
+
+    @classmethod
+    def for_stack(cls, stack_name: str, *, cloudformation: Any = None, sqs: Any = None) -> DeadLetterAdmin:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        cloudformation = cloudformation or aws_client("cloudformation")
+        try:
+            stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+        except (BotoCoreError, ClientError) as exc:
+            raise DependencyUnavailable(f"cannot describe stack {stack_name!r}: {error_code(exc)}") from None
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        try:
+            return cls(outputs["DeadLetterQueueUrl"], outputs["CommandQueueUrl"], client=sqs)
+        except KeyError as missing:
+            raise DependencyUnavailable(f"stack {stack_name!r} has no output {missing}: is it a pushbridge stack?") from None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = aws_client("sqs")
+        return self._client
+
+    def peek(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Read up to ``limit`` dead letters and make them visible again at once."""
+        seen: dict[str, dict[str, Any]] = {}
+        handles = []
+        while len(seen) < limit:
+            batch = self.client.receive_message(
+                QueueUrl=self.dlq_url, MaxNumberOfMessages=min(10, limit - len(seen)), VisibilityTimeout=60,
+                AttributeNames=["All"], MessageAttributeNames=["All"], WaitTimeSeconds=1,
+            ).get("Messages", [])  # fmt: skip
+            fresh = [m for m in batch if m["MessageId"] not in seen]
+            if not fresh:
+                break
+            for message in fresh:
+                seen[message["MessageId"]] = message
+                handles.append(message["ReceiptHandle"])
+        for start in range(0, len(handles), 10):
+            self.client.change_message_visibility_batch(
+                QueueUrl=self.dlq_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0} for i, h in enumerate(handles[start : start + 10])],
+            )
+        return list(seen.values())
+
+    def redrive(self) -> str:
+        """Move every dead letter back to the command queue with SQS's own message move task."""
+        arns = {}
+        for name, url in (("source", self.dlq_url), ("destination", self.queue_url)):
+            arns[name] = self.client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        # Commands parked by the delivery function were sent, not redriven, to the DLQ: SQS knows
+        # no source queue for them, so the destination is named explicitly.
+        answer = self.client.start_message_move_task(SourceArn=arns["source"], DestinationArn=arns["destination"])
+        return answer["TaskHandle"]
+
+    def move_tasks(self) -> list[dict[str, Any]]:
+        source = self.client.get_queue_attributes(QueueUrl=self.dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return self.client.list_message_move_tasks(SourceArn=source, MaxResults=10).get("Results", [])

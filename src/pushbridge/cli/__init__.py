@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pushbridge.cli import check, dev, sign
+from pushbridge.cli import check, dev, dlq, sign
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pushbridge", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (dev, check, sign):
+    for module in (dev, check, sign, dlq):
         module.register(commands)
     args = parser.parse_args(argv)
     try:
