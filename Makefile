@@ -4,13 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install test lint check events dev build deploy clean
+.PHONY: help install test lint check events local-aws dev build deploy clean
 
 help:
 	@echo "make dev      install, then run pushbridge locally (no AWS account needed)"
 	@echo "make test     install, then run the whole test suite and lint the template"
 	@echo "make check    validate src/pushbridge.yaml and show what each rule does"
 	@echo "make events   re-sign events/apigw/*.json for sam local invoke (signatures expire)"
+	@echo "make local-aws  a local AWS stand-in (moto) for sam local invoke with events/env.json"
 	@echo "make lint     cfn-lint the SAM template (same check as sam validate --lint)"
 	@echo "make build    sam build;  make deploy: sam deploy --guided"
 
@@ -35,6 +36,11 @@ check: $(STAMP)
 
 events: $(STAMP)
 	$(BIN)/python -m pushbridge.devtools.sample_events events
+
+# A moto server standing in for SQS, DynamoDB and Secrets Manager, for `sam local invoke`
+# with events/env.json (no AWS account needed). Runs until you stop it.
+local-aws: $(STAMP)
+	$(BIN)/moto_server -H 0.0.0.0 -p 5000 & sleep 2; $(BIN)/python -m pushbridge.devtools.local_aws; wait
 
 dev: $(STAMP)
 	$(BIN)/pushbridge dev
