@@ -73,7 +73,11 @@ class ReportingPushwoosh:
             detail = getattr(exc, "detail", str(exc))
             self._console.call(command, f"{type(exc).__name__}: {detail}", (time.monotonic() - started) * 1000)
             raise
-        outcome = "delivered" + (f" after {result.attempts} attempts" if result.attempts > 1 else "")
+        dry_run = isinstance(result.response, dict) and result.response.get("dry_run")
+        outcome = "printed (dry run)" if dry_run else "delivered"
+        outcome += f" after {result.attempts} attempts" if result.attempts > 1 else ""
+        if command.method == "post_event" and getattr(command, "hwid", None) is None:
+            outcome += ", without hwid: Customer Journeys need it"
         self._console.call(command, outcome, (time.monotonic() - started) * 1000)
         return result
 
