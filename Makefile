@@ -12,7 +12,7 @@ help:
 	@echo "make check    validate src/pushbridge.yaml and show what each rule does"
 	@echo "make events   re-sign events/apigw/*.json for sam local invoke (signatures expire)"
 	@echo "make local-aws  a local AWS stand-in (moto) for sam local invoke with events/env.json"
-	@echo "make lint     cfn-lint the SAM template (same check as sam validate --lint)"
+	@echo "make lint     ruff, and cfn-lint on the SAM template (same check as sam validate --lint)"
 	@echo "make build    sam build;  make deploy: sam deploy --guided"
 
 $(STAMP): pyproject.toml
@@ -26,9 +26,11 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
-	$(BIN)/cfn-lint template.yaml
+	$(MAKE) --no-print-directory lint
 
 lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 	$(BIN)/cfn-lint template.yaml
 
 check: $(STAMP)

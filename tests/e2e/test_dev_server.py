@@ -35,21 +35,23 @@ def test_signed_webhooks_reach_pushwoosh_exactly(start_dev, pushwoosh):
     assert len(calls) == 3
     assert all(c.headers["Authorization"] == f"Token {PUSHWOOSH_TOKEN}" for c in calls)
     assert by_path["/json/1.3/postEvent"].json["request"]["event"] == "InvoicePaid"
-    assert by_path["/json/1.3/registerUser"].json == {"request": {"userId": CLERK_USER, "application": APPLICATION, "hwid": HWID}}
+    assert by_path["/json/1.3/registerUser"].json == {
+        "request": {"userId": CLERK_USER, "application": APPLICATION, "hwid": HWID}
+    }
     assert by_path["/api/v2/device-api/deleteUser"].json == {"application": APPLICATION, "user_id": CLERK_USER}
     paths = [c.path for c in calls]
     assert paths.index("/json/1.3/registerUser") < paths.index("/api/v2/device-api/deleteUser")
 
     # The console: one line per webhook, one per call.
-    dev.wait_for(lambda l: "webhook  stripe  invoice.paid  -> 202 accepted  commands: post_event" in l)
-    dev.wait_for(lambda l: f"call     delete_user  user={CLERK_USER}  -> delivered" in l)
+    dev.wait_for(lambda line: "webhook  stripe  invoice.paid  -> 202 accepted  commands: post_event" in line)
+    dev.wait_for(lambda line: f"call     delete_user  user={CLERK_USER}  -> delivered" in line)
 
 
 def test_dry_run_prints_each_call_it_would_make(start_dev, pushwoosh):
     dev = start_dev(token=False)
     deleted = payload_bytes("clerk", "user.deleted")
     assert dev.post("clerk", deleted, standard_webhook_headers(deleted, CLERK_SECRET))[0] == 202
-    line = dev.wait_for(lambda l: l.startswith("DRY-RUN POST "))
+    line = dev.wait_for(lambda line: line.startswith("DRY-RUN POST "))
     url, body = line.removeprefix("DRY-RUN POST ").split(" ", 1)
     assert url == f"{pushwoosh.url}/api/v2/device-api/deleteUser"
     assert json.loads(body) == {"application": APPLICATION, "user_id": CLERK_USER}
@@ -65,7 +67,7 @@ def test_rejections_healthz_and_a_clean_stop(start_dev, pushwoosh):
     health = dev.http.request("GET", f"{dev.url}/healthz")
     assert health.status == 200 and json.loads(health.data)["status"] == "ok"
     assert dev.stop() == 0
-    dev.wait_for(lambda l: l.startswith("stopped. 0 command(s) still queued, 0 dead-lettered."))
+    dev.wait_for(lambda line: line.startswith("stopped. 0 command(s) still queued, 0 dead-lettered."))
 
 
 def test_faults_are_retried_by_the_queue_and_permanent_errors_dead_lettered(start_dev, pushwoosh):
@@ -76,14 +78,19 @@ def test_faults_are_retried_by_the_queue_and_permanent_errors_dead_lettered(star
         Fault(200, SUCCESS, delay=1.5),  # past the 1 s read timeout
         Fault(drop=True),
     )
-    webhooks = [payload_bytes("stripe", n) for n in ("invoice.paid", "checkout.session.completed", "customer.subscription.created")]
+    webhooks = [
+        payload_bytes("stripe", n)
+        for n in ("invoice.paid", "checkout.session.completed", "customer.subscription.created")
+    ]
     for body in webhooks:
         assert dev.post("stripe", body, stripe_headers(body, STRIPE_SECRET))[0] == 202
-    dev.wait_for(lambda l: l.startswith(time.strftime("%H")) and " retry " in l, timeout=30)
+    dev.wait_for(lambda line: "  retry " in line, timeout=30)
 
     deadline = time.monotonic() + 30
     wanted = {"InvoicePaid", "CheckoutCompleted", "SubscriptionCreated"}
-    while time.monotonic() < deadline and not wanted <= {c.json["request"]["event"] for c in pushwoosh.calls() if c.succeeded}:
+    while time.monotonic() < deadline and not wanted <= {
+        c.json["request"]["event"] for c in pushwoosh.calls() if c.succeeded
+    }:
         time.sleep(0.1)
 
     # A permanent error for a fourth webhook: dead-lettered with the reason, not retried.
@@ -91,12 +98,12 @@ def test_faults_are_retried_by_the_queue_and_permanent_errors_dead_lettered(star
     pushwoosh.script(Fault(200, {"status_code": 210, "status_message": "Event PaymentFailed not found"}))
     calls_before = len(pushwoosh.calls())
     assert dev.post("stripe", failed, stripe_headers(failed, STRIPE_SECRET))[0] == 202
-    dev.wait_for(lambda l: " dead " in l and "pushwoosh_rejected 210" in l)
+    dev.wait_for(lambda line: " dead " in line and "pushwoosh_rejected 210" in line)
     time.sleep(0.5)
     assert len(pushwoosh.calls()) == calls_before + 1
 
     assert dev.stop() == 0
-    dev.wait_for(lambda l: l.startswith("stopped. 0 command(s) still queued, 1 dead-lettered."))
+    dev.wait_for(lambda line: line.startswith("stopped. 0 command(s) still queued, 1 dead-lettered."))
     # Nothing lost, nothing doubled: each of the three got exactly one prompt success,
     # whatever faults its earlier attempts met.
     events = [c.json["request"]["event"] for c in pushwoosh.calls() if c.succeeded]

@@ -102,7 +102,10 @@ def stack(pushwoosh, monkeypatch) -> Stack:
         dlq_props = resource("DeadLetterQueue")
         dlq_url = sqs.create_queue(
             QueueName="pushbridge-dlq.fifo",
-            Attributes={"FifoQueue": "true", "ContentBasedDeduplication": str(dlq_props["ContentBasedDeduplication"]).lower()},
+            Attributes={
+                "FifoQueue": "true",
+                "ContentBasedDeduplication": str(dlq_props["ContentBasedDeduplication"]).lower(),
+            },
         )["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         queue_props = resource("CommandQueue")

@@ -52,8 +52,18 @@ def test_redrive_starts_a_message_move_task_from_the_dlq_to_the_command_queue():
     dlq_arn = "arn:aws:sqs:eu-west-1:123456789012:pushbridge-DeadLetterQueue.fifo"
     queue_arn = "arn:aws:sqs:eu-west-1:123456789012:pushbridge-CommandQueue.fifo"
     with Stubber(sqs) as stub:
-        stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": dlq_arn}}, {"QueueUrl": "dlq", "AttributeNames": ["QueueArn"]})
-        stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": queue_arn}}, {"QueueUrl": "queue", "AttributeNames": ["QueueArn"]})
-        stub.add_response("start_message_move_task", {"TaskHandle": "task-1"}, {"SourceArn": dlq_arn, "DestinationArn": queue_arn})
+        stub.add_response(
+            "get_queue_attributes",
+            {"Attributes": {"QueueArn": dlq_arn}},
+            {"QueueUrl": "dlq", "AttributeNames": ["QueueArn"]},
+        )
+        stub.add_response(
+            "get_queue_attributes",
+            {"Attributes": {"QueueArn": queue_arn}},
+            {"QueueUrl": "queue", "AttributeNames": ["QueueArn"]},
+        )
+        stub.add_response(
+            "start_message_move_task", {"TaskHandle": "task-1"}, {"SourceArn": dlq_arn, "DestinationArn": queue_arn}
+        )
         assert DeadLetterAdmin("dlq", "queue", client=sqs).redrive() == "task-1"
         stub.assert_no_pending_responses()

@@ -50,7 +50,12 @@ def test_no_secret_token_signature_email_or_payload_in_any_log_line(stack, pushw
     assert stack.post("clerk", created, remember_signatures(standard_webhook_headers(created, CLERK_SECRET)))[0] == 202
     assert stack.post("clerk", deleted, remember_signatures(standard_webhook_headers(deleted, CLERK_SECRET)))[0] == 202
     assert stack.post("stripe", invoice, remember_signatures(stripe_headers(invoice, "whsec_wrong")))[0] == 401
-    assert stack.post("clerk", b"{}", remember_signatures({"svix-id": "x", "svix-timestamp": "1", "svix-signature": "v1,QUJD"}))[0] == 401
+    assert (
+        stack.post(
+            "clerk", b"{}", remember_signatures({"svix-id": "x", "svix-timestamp": "1", "svix-signature": "v1,QUJD"})
+        )[0]
+        == 401
+    )
     assert stack.post("stripe", b"not json", remember_signatures(stripe_headers(b"not json", STRIPE_SECRET)))[0] == 400
 
     stack.set_pushwoosh_token("pw-token-ROTATED")

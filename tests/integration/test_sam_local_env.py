@@ -27,6 +27,7 @@ def moto_server(monkeypatch):
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
+
     # What the container sees as host.docker.internal:5000 is this server.
     def local(value: str) -> str:
         return value.replace("http://host.docker.internal:5000", endpoint)

@@ -58,7 +58,7 @@ def test_sqs_event_carries_what_its_payload_maps_to_and_delivers(path, stack, pu
     event = json.loads(path.read_text())
     SqsModel.model_validate(event)
     commands = [parse_command(record["body"]) for record in event["Records"]]
-    for record, command in zip(event["Records"], commands):
+    for record, command in zip(event["Records"], commands, strict=True):
         assert record["attributes"]["MessageGroupId"] == command.group_id
         assert record["attributes"]["MessageDeduplicationId"] == command.id
 

@@ -27,7 +27,11 @@ def test_check_validates_the_shipped_config_and_lists_every_rule(capsys):
     assert main(["check"]) == 0
     out = capsys.readouterr().out
     assert "src/pushbridge.yaml: valid, 2 source(s)" in out
-    for rule in ("stripe-invoice-paid: invoice.paid -> post_event 'InvoicePaid'", "clerk-user-deleted: user.deleted -> delete_user", "-> post_event 'Login'"):
+    for rule in (
+        "stripe-invoice-paid: invoice.paid -> post_event 'InvoicePaid'",
+        "clerk-user-deleted: user.deleted -> delete_user",
+        "-> post_event 'Login'",
+    ):
         assert rule in out
 
 
@@ -64,7 +68,9 @@ def test_sign_prints_headers_the_official_sdks_accept(payload, capsys):
     secret = load_signing_secrets()[0][source]
     body = payload.read_bytes()
     if source == "stripe":
-        assert stripe.Webhook.construct_event(body, headers["Stripe-Signature"], secret).type == json.loads(body)["type"]
+        assert (
+            stripe.Webhook.construct_event(body, headers["Stripe-Signature"], secret).type == json.loads(body)["type"]
+        )
     else:
         standard = {k.replace("svix-", "webhook-"): v for k, v in headers.items()}
         assert standardwebhooks.Webhook(secret).verify(body, standard)["type"] == json.loads(body)["type"]
@@ -76,7 +82,9 @@ def test_sign_apigw_prints_a_signed_http_api_event(capsys):
     event = json.loads(capsys.readouterr().out)
     assert event["version"] == "2.0" and event["rawPath"] == "/webhooks/stripe"
     assert event["body"].encode() == payload.read_bytes()
-    stripe.WebhookSignature.verify_header(event["body"], event["headers"]["stripe-signature"], load_signing_secrets()[0]["stripe"])
+    stripe.WebhookSignature.verify_header(
+        event["body"], event["headers"]["stripe-signature"], load_signing_secrets()[0]["stripe"]
+    )
 
 
 def test_sign_uses_the_secrets_from_the_environment(monkeypatch, capsys):

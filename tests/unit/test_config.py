@@ -43,7 +43,12 @@ sources:
 """
     )
     rules = config.sources["clerk"].rules
-    assert [name for name, _ in rules] == ["clerk-user-created", "clerk-user-deleted", "clerk-session-created", "clerk-rule-1"]
+    assert [name for name, _ in rules] == [
+        "clerk-user-created",
+        "clerk-user-deleted",
+        "clerk-session-created",
+        "clerk-rule-1",
+    ]
     assert rules[2][1].post_event.event.literal == "SignIn"
     assert rules[3][1].matches("organization.updated")
 

@@ -64,7 +64,9 @@ EXPECTED = {
 
 def _events(provider: str, name: str):
     body = payload_bytes(provider, name)
-    headers = Headers(standard_webhook_headers(body, CLERK_SECRET, msg_id="msg_sample")) if provider == "clerk" else Headers()
+    headers = (
+        Headers(standard_webhook_headers(body, CLERK_SECRET, msg_id="msg_sample")) if provider == "clerk" else Headers()
+    )
     return PROVIDERS[provider].parse(body, headers)
 
 
@@ -143,13 +145,17 @@ sources:
           attributes: {source: clerk, external: {path: data.external_id}, missing: {path: data.nope}}
 """
     )
-    [event] = PROVIDERS["clerk"].parse(payload_bytes("clerk", "user.created"), Headers({"svix-id": "m", "svix-timestamp": "1"}))
+    [event] = PROVIDERS["clerk"].parse(
+        payload_bytes("clerk", "user.created"), Headers({"svix-id": "m", "svix-timestamp": "1"})
+    )
     [command] = map_event(config.sources["clerk"], event, received_at=0.0).commands
     assert command.event == "user.created"
     assert command.timestamp_utc == 1795710500  # milliseconds in the payload, seconds to Pushwoosh
     assert command.device_type == 3
     assert command.attributes == {"source": "clerk", "external": "567772"}
-    [session] = PROVIDERS["clerk"].parse(payload_bytes("clerk", "session.created"), Headers({"svix-id": "m", "svix-timestamp": "1"}))
+    [session] = PROVIDERS["clerk"].parse(
+        payload_bytes("clerk", "session.created"), Headers({"svix-id": "m", "svix-timestamp": "1"})
+    )
     assert map_event(config.sources["clerk"], session, received_at=0.0).commands == []
 
 

@@ -37,7 +37,9 @@ def _vector_headers(prefix: str = "webhook", signature: str = VECTOR_SIGNATURE) 
 @pytest.mark.parametrize("provider", ["standard-webhooks", "svix", "clerk", "supabase"])
 @pytest.mark.parametrize("prefix", ["webhook", "svix", "Webhook", "SVIX"])
 def test_the_published_vector_verifies_under_every_alias_and_header_family(provider, prefix):
-    PROVIDERS[provider].verify(VECTOR_BODY, _vector_headers(prefix), [VECTOR_SECRET], tolerance=300, now=VECTOR_TIMESTAMP)
+    PROVIDERS[provider].verify(
+        VECTOR_BODY, _vector_headers(prefix), [VECTOR_SECRET], tolerance=300, now=VECTOR_TIMESTAMP
+    )
 
 
 @pytest.mark.parametrize(
@@ -50,7 +52,11 @@ def test_every_form_a_dashboard_shows_the_secret_in_is_accepted(secret):
 
 
 def test_the_supabase_form_decodes_to_the_same_key():
-    assert secret_key("v1," + VECTOR_SECRET) == secret_key(VECTOR_SECRET) == base64.b64decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    assert (
+        secret_key("v1," + VECTOR_SECRET)
+        == secret_key(VECTOR_SECRET)
+        == base64.b64decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    )
 
 
 def test_accepts_what_the_official_library_signs_and_agrees_with_its_verifier():
@@ -105,7 +111,9 @@ def test_the_tolerance_is_configurable():
     verify(VECTOR_BODY, _vector_headers(), [VECTOR_SECRET], tolerance=900, now=VECTOR_TIMESTAMP + 800)
 
 
-@pytest.mark.parametrize("provider, prefix", [("clerk", "svix"), ("svix", "svix"), ("supabase", "webhook"), ("standard-webhooks", "webhook")])
+@pytest.mark.parametrize(
+    "provider, prefix", [("clerk", "svix"), ("svix", "svix"), ("supabase", "webhook"), ("standard-webhooks", "webhook")]
+)
 def test_our_signer_is_accepted_by_the_official_library(provider, prefix):
     import time
 

@@ -64,8 +64,20 @@ def test_any_of_several_secrets_may_match_for_rotation():
         (BODY, "t=١٢٣,v1=00", "malformed_signature_header"),  # non-ASCII digits
         (BODY, f"t={NOW},v1=\u00e9\u00e9", "signature_invalid"),
     ],
-    ids=["tampered", "wrong-secret", "stale", "future", "missing", "empty", "garbage", "no-v1", "two-t",
-         "t-not-int", "t-unicode-digits", "v1-not-hex"],  # fmt: skip
+    ids=[
+        "tampered",
+        "wrong-secret",
+        "stale",
+        "future",
+        "missing",
+        "empty",
+        "garbage",
+        "no-v1",
+        "two-t",
+        "t-not-int",
+        "t-unicode-digits",
+        "v1-not-hex",
+    ],  # fmt: skip
 )
 def test_rejects(body, header, reason):
     with pytest.raises(SignatureInvalid) as caught:

@@ -51,15 +51,15 @@ class SqsCommandQueue:
                 try:
                     answer = self.client.send_message_batch(QueueUrl=self._queue_url, Entries=list(pending.values()))
                 except (BotoCoreError, ClientError) as exc:
-                    raise DependencyUnavailable(f"SQS send failed: {error_code(exc)}", reason="queue_unavailable") from None
+                    raise DependencyUnavailable(
+                        f"SQS send failed: {error_code(exc)}", reason="queue_unavailable"
+                    ) from None
                 failed = {entry["Id"] for entry in answer.get("Failed", [])}
                 pending = {key: entry for key, entry in pending.items() if key in failed}
                 if not pending:
                     break
             else:
-                raise DependencyUnavailable(
-                    f"SQS refused {len(pending)} of the commands", reason="queue_unavailable"
-                )
+                raise DependencyUnavailable(f"SQS refused {len(pending)} of the commands", reason="queue_unavailable")
 
 
 class SqsDeadLetters:
@@ -96,7 +96,6 @@ class SqsDeadLetters:
             raise DependencyUnavailable(f"DLQ send failed: {error_code(exc)}", reason="dlq_unavailable") from None
 
 
-
 class DeadLetterAdmin:
     """What an operator does with the DLQ of a deployed stack: look, then redrive."""
 
@@ -118,7 +117,9 @@ class DeadLetterAdmin:
         try:
             return cls(outputs["DeadLetterQueueUrl"], outputs["CommandQueueUrl"], client=sqs)
         except KeyError as missing:
-            raise DependencyUnavailable(f"stack {stack_name!r} has no output {missing}: is it a pushbridge stack?") from None
+            raise DependencyUnavailable(
+                f"stack {stack_name!r} has no output {missing}: is it a pushbridge stack?"
+            ) from None
 
     @property
     def client(self) -> Any:
@@ -144,7 +145,10 @@ class DeadLetterAdmin:
         for start in range(0, len(handles), 10):
             self.client.change_message_visibility_batch(
                 QueueUrl=self.dlq_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0} for i, h in enumerate(handles[start : start + 10])],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": 0}
+                    for i, h in enumerate(handles[start : start + 10])
+                ],
             )
         return list(seen.values())
 
@@ -152,12 +156,16 @@ class DeadLetterAdmin:
         """Move every dead letter back to the command queue with SQS's own message move task."""
         arns = {}
         for name, url in (("source", self.dlq_url), ("destination", self.queue_url)):
-            arns[name] = self.client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            arns[name] = self.client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
         # Commands parked by the delivery function were sent, not redriven, to the DLQ: SQS knows
         # no source queue for them, so the destination is named explicitly.
         answer = self.client.start_message_move_task(SourceArn=arns["source"], DestinationArn=arns["destination"])
         return answer["TaskHandle"]
 
     def move_tasks(self) -> list[dict[str, Any]]:
-        source = self.client.get_queue_attributes(QueueUrl=self.dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        source = self.client.get_queue_attributes(QueueUrl=self.dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         return self.client.list_message_move_tasks(SourceArn=source, MaxResults=10).get("Results", [])

@@ -148,7 +148,9 @@ class PushwooshClient:
     def _post(self, path: str, payload: bytes, token: str, deadline: float | None) -> tuple[int, Any]:
         read_timeout = self._read_timeout
         if deadline is not None:
-            read_timeout = max(0.1, min(read_timeout, deadline - self._clock() - self._connect_timeout - _SAFETY_MARGIN))
+            read_timeout = max(
+                0.1, min(read_timeout, deadline - self._clock() - self._connect_timeout - _SAFETY_MARGIN)
+            )
         try:
             response = (self._http or shared_pool()).request(
                 "POST",

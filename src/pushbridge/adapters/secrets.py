@@ -21,7 +21,10 @@ class SecretsManagerJson:
         self._provider = SecretsProvider(boto3_client=client if client is not None else aws_client("secretsmanager"))
 
     def get(self, *, force: bool = False) -> dict[str, Any]:
-        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
+        from aws_lambda_powertools.utilities.parameters.exceptions import (
+            GetParameterError,
+            TransformParameterError,
+        )
 
         try:
             value = self._provider.get(self._secret_id, transform="json", max_age=self._max_age, force_fetch=force)
@@ -29,7 +32,9 @@ class SecretsManagerJson:
             raise DependencyUnavailable("secret is not a JSON object", reason="secret_malformed") from None
         except GetParameterError as exc:
             # The message names the secret and the AWS error code, never its value.
-            raise DependencyUnavailable(f"cannot read secret: {error_code(exc)}", reason="secrets_unavailable") from None
+            raise DependencyUnavailable(
+                f"cannot read secret: {error_code(exc)}", reason="secrets_unavailable"
+            ) from None
         if not isinstance(value, dict):
             raise DependencyUnavailable("secret is not a JSON object", reason="secret_malformed")
         return value
@@ -45,4 +50,3 @@ class StaticJson:
     def get(self, *, force: bool = False) -> dict[str, Any]:
         self.reads += 1
         return self.value
-

@@ -20,7 +20,9 @@ from pushbridge.providers.base import Headers
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("check", help="validate the configuration; show what an event would become")
     add_config_argument(parser, positional=True)
-    parser.add_argument("--event", type=Path, help="a provider payload (JSON) to map, e.g. events/payloads/stripe/invoice.paid.json")
+    parser.add_argument(
+        "--event", type=Path, help="a provider payload (JSON) to map, e.g. events/payloads/stripe/invoice.paid.json"
+    )
     parser.add_argument("--source", help="the source the event arrives at (default: the payload's folder name)")
     parser.set_defaults(run=run)
 
@@ -73,7 +75,7 @@ def _check_event(config: Config, source_name: str, event_file: Path) -> int:
         print(f"{source.name}: event {event.type!r} (id {event.id})")
         mapped = map_event(source, event, received_at=time.time())
         if not mapped.matched:
-            print("  no rule matches: answered 200 {\"status\": \"ignored\"}")
+            print('  no rule matches: answered 200 {"status": "ignored"}')
         for skipped in mapped.skipped:
             print(f"  rule {skipped.rule}: skipped ({skipped.reason})")
         for command in mapped.commands:

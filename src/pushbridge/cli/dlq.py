@@ -42,7 +42,9 @@ def _list(admin, limit: int) -> int:
     for message in letters:
         attributes = {k: v.get("StringValue") for k, v in message.get("MessageAttributes", {}).items()}
         receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
-        reason = attributes.get("pushbridge-reason", "max_receives (failed transiently until the redrive policy moved it)")
+        reason = attributes.get(
+            "pushbridge-reason", "max_receives (failed transiently until the redrive policy moved it)"
+        )
         try:
             command = json.loads(message["Body"])
         except ValueError:

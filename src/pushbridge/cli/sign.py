@@ -20,7 +20,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("source", help="source name, as in POST /webhooks/{source}")
     parser.add_argument("payload", type=Path, help="the provider's JSON payload")
     output = parser.add_mutually_exclusive_group()
-    output.add_argument("--apigw", action="store_true", help="print an API Gateway HTTP API event (sam local invoke -e)")
+    output.add_argument(
+        "--apigw", action="store_true", help="print an API Gateway HTTP API event (sam local invoke -e)"
+    )
     output.add_argument("--send", metavar="URL", help="POST it to URL (e.g. http://127.0.0.1:3000/webhooks/stripe)")
     parser.add_argument("--secrets", type=Path, help="signing secrets JSON file (default: see README)")
     add_config_argument(parser)

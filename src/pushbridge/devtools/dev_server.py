@@ -124,7 +124,10 @@ class DevServer:
             ReportingPushwoosh(pushwoosh, self.console),
             self.queue,
             once=lambda call: idempotent_function(
-                call, data_keyword_argument="command", persistence_store=store, config=idempotency,
+                call,
+                data_keyword_argument="command",
+                persistence_store=store,
+                config=idempotency,
                 key_prefix="pushbridge-command",
             ),  # fmt: skip
         )

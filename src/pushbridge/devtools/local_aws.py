@@ -22,7 +22,9 @@ SIGNING_SECRET = "pushbridge/signing"
 PUSHWOOSH_SECRET = "pushbridge/pushwoosh"
 
 
-def create_local_stack(endpoint: str, *, region: str = "eu-west-1", pushwoosh_token: str = "local-token") -> dict[str, str]:
+def create_local_stack(
+    endpoint: str, *, region: str = "eu-west-1", pushwoosh_token: str = "local-token"
+) -> dict[str, str]:
     import boto3
 
     def client(service: str) -> Any:

@@ -158,7 +158,11 @@ class LocalFifoQueue:
         return {
             "Records": [
                 sqs_record(
-                    m.body, group_id=m.group_id, dedup_id=m.dedup_id, message_id=m.id, receive_count=m.receives,
+                    m.body,
+                    group_id=m.group_id,
+                    dedup_id=m.dedup_id,
+                    message_id=m.id,
+                    receive_count=m.receives,
                     sent_at=m.sent_at,
                 )  # fmt: skip
                 for m in batch

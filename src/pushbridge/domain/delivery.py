@@ -34,7 +34,9 @@ class Pushwoosh(Protocol):
 
 
 class DeadLetters(Protocol):
-    def park(self, body: str, *, group_id: str, dedup_id: str, reason: str, status: int | None, detail: str) -> None: ...
+    def park(
+        self, body: str, *, group_id: str, dedup_id: str, reason: str, status: int | None, detail: str
+    ) -> None: ...
 
 
 class DeliveryService:
@@ -116,13 +118,17 @@ class DeliveryService:
         finally:
             timing("PushwooshLatency", (self._monotonic() - started) * 1000, method=command.method)
         count("PushwooshCalls", method=command.method, outcome="delivered")
-        logger.info("Pushwoosh call delivered", extra={"attempts": result.attempts, "latency_ms": round(result.latency_ms)})
+        logger.info(
+            "Pushwoosh call delivered", extra={"attempts": result.attempts, "latency_ms": round(result.latency_ms)}
+        )
         return {"attempt": attempt, "delivered_at": self._clock(), "status": result.status}
 
     def _park(self, command: Command, exc: PermanentDeliveryError) -> None:
         count("PushwooshCalls", method=command.method, outcome="permanent")
         count("CommandsParked", reason="pushwoosh_rejected")
-        logger.error("Pushwoosh refused the command; parked in the DLQ", extra={"status": exc.status, "detail": exc.detail})
+        logger.error(
+            "Pushwoosh refused the command; parked in the DLQ", extra={"status": exc.status, "detail": exc.detail}
+        )
         self._dead_letters.park(
             command.model_dump_json(), group_id=command.group_id, dedup_id=command.id,
             reason="pushwoosh_rejected", status=exc.status, detail=exc.detail,

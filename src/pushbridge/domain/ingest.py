@@ -10,7 +10,13 @@ from typing import Any, Protocol
 
 from pushbridge.config.loader import Config, Source
 from pushbridge.domain.mapping import map_event
-from pushbridge.errors import DependencyUnavailable, MalformedPayload, PayloadTooLarge, SignatureInvalid, UnknownSource
+from pushbridge.errors import (
+    DependencyUnavailable,
+    MalformedPayload,
+    PayloadTooLarge,
+    SignatureInvalid,
+    UnknownSource,
+)
 from pushbridge.models.command import Command
 from pushbridge.models.event import ProviderEvent
 from pushbridge.observability import count, logger
@@ -107,7 +113,9 @@ class IngestService:
             mapped = map_event(source, event, received_at=received_at)
             for skipped in mapped.skipped:
                 count("RulesSkipped", reason=skipped.reason)
-                logger.info("rule skipped", extra={"rule": skipped.rule, "reason": skipped.reason, "event_type": event.type})
+                logger.info(
+                    "rule skipped", extra={"rule": skipped.rule, "reason": skipped.reason, "event_type": event.type}
+                )
             for rule in mapped.without_hwid:
                 count("PostEventWithoutHwid")
                 logger.warning(
@@ -144,7 +152,9 @@ def parse_events(source: Source, headers: Headers, body: bytes) -> list[Provider
     events = source.provider.parse(body, headers)
     if source.event_type is not None:
         events = [
-            ProviderEvent(id=e.id, type=_event_type(source.event_type.resolve(e.payload)), time=e.time, payload=e.payload)
+            ProviderEvent(
+                id=e.id, type=_event_type(source.event_type.resolve(e.payload)), time=e.time, payload=e.payload
+            )
             for e in events
         ]
     for event in events:

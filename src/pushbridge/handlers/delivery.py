@@ -96,9 +96,7 @@ def pushwoosh_token(secret: Any, *, force: bool = False) -> str:
 
 def _record_handler(record: SQSRecord, *, deadline: float) -> str:
     logger.remove_keys(["command_id", "method", "user"])
-    return delivery().service.deliver(
-        record.body, deadline=deadline, message_group=record.attributes.message_group_id
-    )
+    return delivery().service.deliver(record.body, deadline=deadline, message_group=record.attributes.message_group_id)
 
 
 @logger.inject_lambda_context(clear_state=True)

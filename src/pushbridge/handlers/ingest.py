@@ -77,8 +77,12 @@ def _rejected(exc: WebhookRejected) -> Response:
 @app.exception_handler(DependencyUnavailable)
 def _unavailable(exc: DependencyUnavailable) -> Response:
     count("WebhooksDeferred", reason=exc.reason)
-    logger.error("dependency unavailable; asking the provider to retry", extra={"reason": exc.reason, "detail": str(exc)})
-    return _json(503, {"status": "unavailable", "reason": exc.reason, "message": "temporarily unavailable, retry later"})
+    logger.error(
+        "dependency unavailable; asking the provider to retry", extra={"reason": exc.reason, "detail": str(exc)}
+    )
+    return _json(
+        503, {"status": "unavailable", "reason": exc.reason, "message": "temporarily unavailable, retry later"}
+    )
 
 
 @app.exception_handler(ConfigError)

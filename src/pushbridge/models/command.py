@@ -7,7 +7,7 @@ versioned (``v``) so that a queue holding older messages survives a deploy.
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -65,7 +65,7 @@ class PostEvent(_CommandBase):
     timestamp_current: int | None = None
 
 
-Command = Annotated[Union[RegisterUser, DeleteUser, PostEvent], Field(discriminator="method")]
+Command = Annotated[RegisterUser | DeleteUser | PostEvent, Field(discriminator="method")]
 COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
 
 

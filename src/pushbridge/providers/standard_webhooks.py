@@ -106,7 +106,11 @@ def parse(body: bytes, headers: Headers) -> list[ProviderEvent]:
     event_type = payload.get("type")
     # Clerk's payload carries `timestamp` in milliseconds; the header is whole seconds.
     stamp = payload.get("timestamp")
-    time = stamp // 1000 if isinstance(stamp, int) and not isinstance(stamp, bool) else parse_int(timestamp_text, "webhook-timestamp")
+    time = (
+        stamp // 1000
+        if isinstance(stamp, int) and not isinstance(stamp, bool)
+        else parse_int(timestamp_text, "webhook-timestamp")
+    )
     return [
         ProviderEvent(id=msg_id, type=event_type if isinstance(event_type, str) else "", time=time, payload=payload)
     ]
@@ -139,7 +143,13 @@ STANDARD_WEBHOOKS = Provider(
     sign=signer("webhook"),
     docs="https://www.standardwebhooks.com/",
 )
-SVIX = Provider(name="svix", verify=verify, parse=parse, sign=signer("svix"), docs="https://docs.svix.com/receiving/verifying-payloads/how")
+SVIX = Provider(
+    name="svix",
+    verify=verify,
+    parse=parse,
+    sign=signer("svix"),
+    docs="https://docs.svix.com/receiving/verifying-payloads/how",
+)
 CLERK = Provider(
     name="clerk",
     verify=verify,
