@@ -16,9 +16,10 @@ _BATCH = 10  # SendMessageBatch's limit
 _ATTEMPTS = 3
 
 
-class SqsCommandQueue:
-    def __init__(self, queue_url: str, *, client: Any = None) -> None:
-        self._queue_url = queue_url
+class _Sqs:
+    """An injectable SQS client, built on first use."""
+
+    def __init__(self, *, client: Any = None) -> None:
         self._client = client
 
     @property
@@ -26,6 +27,12 @@ class SqsCommandQueue:
         if self._client is None:
             self._client = aws_client("sqs")
         return self._client
+
+
+class SqsCommandQueue(_Sqs):
+    def __init__(self, queue_url: str, *, client: Any = None) -> None:
+        super().__init__(client=client)
+        self._queue_url = queue_url
 
     def send(self, commands: Sequence[Command]) -> None:
         """Enqueue every command or raise :class:`DependencyUnavailable`.
@@ -62,18 +69,12 @@ class SqsCommandQueue:
                 raise DependencyUnavailable(f"SQS refused {len(pending)} of the commands", reason="queue_unavailable")
 
 
-class SqsDeadLetters:
+class SqsDeadLetters(_Sqs):
     """Parks a command in the FIFO DLQ with why, as message attributes."""
 
     def __init__(self, dlq_url: str, *, client: Any = None) -> None:
+        super().__init__(client=client)
         self._dlq_url = dlq_url
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = aws_client("sqs")
-        return self._client
 
     def park(self, body: str, *, group_id: str, dedup_id: str, reason: str, status: int | None, detail: str) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -96,13 +97,13 @@ class SqsDeadLetters:
             raise DependencyUnavailable(f"DLQ send failed: {error_code(exc)}", reason="dlq_unavailable") from None
 
 
-class DeadLetterAdmin:
+class DeadLetterAdmin(_Sqs):
     """What an operator does with the DLQ of a deployed stack: look, then redrive."""
 
     def __init__(self, dlq_url: str, queue_url: str, *, client: Any = None) -> None:
+        super().__init__(client=client)
         self.dlq_url = dlq_url
         self.queue_url = queue_url
-        self._client = client
 
     @classmethod
     def for_stack(cls, stack_name: str, *, cloudformation: Any = None, sqs: Any = None) -> DeadLetterAdmin:
@@ -120,12 +121,6 @@ class DeadLetterAdmin:
             raise DependencyUnavailable(
                 f"stack {stack_name!r} has no output {missing}: is it a pushbridge stack?"
             ) from None
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = aws_client("sqs")
-        return self._client
 
     def peek(self, limit: int = 100) -> list[dict[str, Any]]:
         """Read up to ``limit`` dead letters and make them visible again at once."""

@@ -102,11 +102,8 @@ class DevServer:
         base_backoff: float = 1.0,
         max_body_bytes: int = 1024 * 1024,
     ) -> None:
-        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-
         from pushbridge.adapters.secrets import StaticJson
         from pushbridge.devtools.memory_idempotency import InMemoryPersistenceLayer
-        from pushbridge.domain.delivery import DeliveryService
         from pushbridge.domain.ingest import IngestService
         from pushbridge.handlers import delivery, ingest
 
@@ -118,20 +115,14 @@ class DevServer:
         self.queue.on_dead = self._dead
         self._ingest, self._delivery = ingest, delivery
         ingest.use(IngestService(config, StaticJson(signing_secrets), self.queue, max_body_bytes=max_body_bytes))
-        store = InMemoryPersistenceLayer()
-        idempotency = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=7 * 24 * 3600)
-        service = DeliveryService(
-            ReportingPushwoosh(pushwoosh, self.console),
-            self.queue,
-            once=lambda call: idempotent_function(
-                call,
-                data_keyword_argument="command",
-                persistence_store=store,
-                config=idempotency,
-                key_prefix="pushbridge-command",
-            ),  # fmt: skip
+        delivery.use(
+            delivery.build(
+                ReportingPushwoosh(pushwoosh, self.console),
+                self.queue,
+                InMemoryPersistenceLayer(),
+                ttl_seconds=7 * 24 * 3600,
+            )
         )
-        delivery.use(delivery.Delivery(service=service, idempotency_config=idempotency))
         # Lambda runs one invocation per container at a time; so do we, per function.
         self._ingest_lock = threading.Lock()
         self._delivery_lock = threading.Lock()

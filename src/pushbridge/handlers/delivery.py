@@ -47,32 +47,15 @@ def delivery() -> Delivery:
     return _delivery
 
 
-def build_from_env() -> Delivery:
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
+def build(pushwoosh: Any, dead_letters: Any, store: Any, *, ttl_seconds: int) -> Delivery:
+    """The delivery service with its calls guarded by a Powertools idempotency record in
+    ``store`` (DynamoDB in Lambda, memory in ``pushbridge dev``)."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
-    from pushbridge.adapters.aws import client as aws_client
-    from pushbridge.adapters.command_queue import SqsDeadLetters
-    from pushbridge.adapters.pushwoosh import PushwooshClient
-    from pushbridge.adapters.secrets import SecretsManagerJson
-    from pushbridge.settings import DeliverySettings
-
-    settings = DeliverySettings.from_env()
-    token_secret = SecretsManagerJson(settings.pushwoosh_secret_id, max_age=settings.secrets_max_age)
-    store = DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=aws_client("dynamodb"))
-    config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=settings.idempotency_ttl_seconds)
-    client = PushwooshClient(
-        partial(pushwoosh_token, token_secret),
-        base_url=settings.pushwoosh_api_url,
-        connect_timeout=settings.pushwoosh_connect_timeout,
-        read_timeout=settings.pushwoosh_read_timeout,
-    )
+    config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=ttl_seconds)
     service = DeliveryService(
-        client,
-        SqsDeadLetters(settings.dlq_url),
+        pushwoosh,
+        dead_letters,
         once=lambda call: idempotent_function(
             call,
             data_keyword_argument="command",
@@ -83,6 +66,31 @@ def build_from_env() -> Delivery:
         ),
     )
     return Delivery(service=service, idempotency_config=config)
+
+
+def build_from_env() -> Delivery:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from pushbridge.adapters.aws import client as aws_client
+    from pushbridge.adapters.command_queue import SqsDeadLetters
+    from pushbridge.adapters.pushwoosh import PushwooshClient
+    from pushbridge.adapters.secrets import SecretsManagerJson
+    from pushbridge.settings import DeliverySettings
+
+    settings = DeliverySettings.from_env()
+    token_secret = SecretsManagerJson(settings.pushwoosh_secret_id, max_age=settings.secrets_max_age)
+    client = PushwooshClient(
+        partial(pushwoosh_token, token_secret),
+        base_url=settings.pushwoosh_api_url,
+        connect_timeout=settings.pushwoosh_connect_timeout,
+        read_timeout=settings.pushwoosh_read_timeout,
+    )
+    return build(
+        client,
+        SqsDeadLetters(settings.dlq_url),
+        DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=aws_client("dynamodb")),
+        ttl_seconds=settings.idempotency_ttl_seconds,
+    )
 
 
 def pushwoosh_token(secret: Any, *, force: bool = False) -> str:
