@@ -11,10 +11,9 @@ from pathlib import Path
 from pushbridge.adapters.pushwoosh import request_for
 from pushbridge.cli.common import ConfigError, add_config_argument, fail, load
 from pushbridge.config.loader import Config, Source
-from pushbridge.domain.ingest import parse_events
+from pushbridge.devtools.samples import parse_sample
 from pushbridge.domain.mapping import map_event
 from pushbridge.errors import WebhookRejected
-from pushbridge.providers.base import Headers
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -64,11 +63,9 @@ def _check_event(config: Config, source_name: str, event_file: Path) -> int:
         body = event_file.read_bytes()
     except OSError as exc:
         return fail(f"{event_file}: {exc.strerror}")
-    # Parsing may need the provider's headers (event id, time): sign it as the provider would.
-    headers = Headers(source.provider.sign(body, "whsec_" + "Y2hlY2s=", now=int(time.time())))
     try:
-        events = parse_events(source, headers, body)
-    except WebhookRejected as exc:
+        events = parse_sample(source, body, now=int(time.time()))
+    except (WebhookRejected, ValueError) as exc:
         return fail(f"{event_file}: {exc}")
     produced = 0
     for event in events:

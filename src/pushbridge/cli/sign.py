@@ -13,6 +13,7 @@ from pathlib import Path
 from pushbridge.cli.common import ConfigError, add_config_argument, fail, load
 from pushbridge.devtools.events import http_api_event
 from pushbridge.devtools.local_secrets import LocalSecretsError, first_secret, load_signing_secrets
+from pushbridge.devtools.samples import CannotSign, signed_headers
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -43,7 +44,10 @@ def run(args: argparse.Namespace) -> int:
         body = args.payload.read_bytes()
     except OSError as exc:
         return fail(f"{args.payload}: {exc.strerror}")
-    headers = {**source.provider.sign(body, secret, now=int(time.time())), "Content-Type": "application/json"}
+    try:
+        headers = {**signed_headers(source, body, secret, now=int(time.time())), "Content-Type": "application/json"}
+    except CannotSign as exc:
+        return fail(str(exc))
 
     if args.apigw:
         json.dump(http_api_event(source.name, body, headers), sys.stdout, indent=2)

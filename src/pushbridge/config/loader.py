@@ -30,6 +30,7 @@ class Source:
     hwid: Expr | None
     event_type: Expr | None
     rules: tuple[tuple[str, Rule], ...]  # (stable rule name, rule)
+    options: Any = None  # the provider's options model, validated
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def parse_config(text: str, *, origin: str = "pushbridge.yaml", default_applicat
             raise ConfigError(f"{where}.provider: unknown provider {source.provider!r} (known: {known})")
         application = source.application or parsed.application or default_application
         rules = _merge_rules(where, name, provider, source)
+        options = _options(origin, name, provider, source.options)
         if application is None and any(rule.spec.application is None for _, rule in rules):
             raise ConfigError(
                 f"{where}: no Pushwoosh application code; set `application:` at the top of the file "
@@ -78,13 +80,25 @@ def parse_config(text: str, *, origin: str = "pushbridge.yaml", default_applicat
             name=name,
             provider=provider,
             application=application,
-            tolerance_seconds=source.tolerance_seconds,
+            tolerance_seconds=source.tolerance_seconds or provider.default_tolerance,
             user_id=source.user_id or _default_path(provider.user_id),
             hwid=source.hwid or _default_path(provider.hwid),
             event_type=source.event_type or _default_path(provider.event_type),
             rules=tuple(rules),
+            options=options,
         )
     return Config(sources=sources)
+
+
+def _options(origin: str, source_name: str, provider: Provider, options: dict[str, Any]) -> Any:
+    if provider.options is None:
+        if options:
+            raise ConfigError(f"{origin}: sources.{source_name}.options: provider {provider.name!r} takes no options")
+        return None
+    try:
+        return provider.options.model_validate(options)
+    except ValidationError as exc:
+        raise ConfigError(_describe(origin, exc, key_prefix=f"sources.{source_name}.options.")) from None
 
 
 def _merge_rules(where: str, source_name: str, provider: Provider, source: SourceConfig) -> list[tuple[str, Rule]]:
@@ -113,10 +127,10 @@ def _default_path(path: str | None) -> Expr | None:
     return Expr.of_path(path) if path else None
 
 
-def _describe(origin: str, exc: ValidationError) -> str:
+def _describe(origin: str, exc: ValidationError, key_prefix: str = "") -> str:
     lines = []
     for error in exc.errors(include_url=False):
-        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        key = key_prefix + ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = error["msg"].removeprefix("Value error, ")
         lines.append(f"{origin}: {key}: {message}")
     return "\n".join(lines)

@@ -173,10 +173,11 @@ class SourceConfig(_Strict):
     provider: str
     application: str | None = Field(default=None, description="Pushwoosh application code")
     preset: bool = Field(default=True, description="Start from the provider's preset rules")
-    tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    tolerance_seconds: int | None = Field(default=None, ge=1, le=3600, description="Default: the provider's")
     user_id: Value | None = Field(default=None, description="Where the user id is, for every rule")
     hwid: Value | None = Field(default=None, description="Where the device hwid is, for every rule")
     event_type: Value | None = Field(default=None, description="Where the event type is, where it varies")
+    options: dict[str, Any] = Field(default_factory=dict, description="Provider-specific settings")
     rules: list[Rule] = Field(default_factory=list)
 
 

@@ -18,9 +18,8 @@ from pathlib import Path
 from pushbridge.config.loader import load_config
 from pushbridge.devtools.events import http_api_event, sqs_event_for
 from pushbridge.devtools.local_secrets import first_secret, load_signing_secrets
-from pushbridge.domain.ingest import parse_events
+from pushbridge.devtools.samples import parse_sample, signed_headers
 from pushbridge.domain.mapping import map_event
-from pushbridge.providers.base import Headers
 
 SAMPLE_APPLICATION = "XXXXX-XXXXX"
 
@@ -33,21 +32,23 @@ def write_sample_events(events_dir: Path, config_path: Path) -> list[Path]:
     for payload_file in sorted((events_dir / "payloads").glob("*/*.json")):
         source = config.sources[payload_file.parent.name]
         body = payload_file.read_bytes()
-        headers = source.provider.sign(body, first_secret(secrets, source.name), now=now)
         name = f"{source.name}-{payload_file.stem.replace('.', '-')}.json"
 
-        apigw = events_dir / "apigw" / name
-        apigw.parent.mkdir(exist_ok=True)
-        event = http_api_event(source.name, body, {**headers, "content-type": "application/json"}, now=now)
-        apigw.write_text(json.dumps(event, indent=2) + "\n")
+        if source.provider.sign is not None:  # token-based providers' samples are decoded claims
+            headers = signed_headers(source, body, first_secret(secrets, source.name), now=now)
+            apigw = events_dir / "apigw" / name
+            apigw.parent.mkdir(exist_ok=True)
+            event = http_api_event(source.name, body, {**headers, "content-type": "application/json"}, now=now)
+            apigw.write_text(json.dumps(event, indent=2) + "\n")
+            written.append(apigw)
 
         commands = []
-        for provider_event in parse_events(source, Headers(headers), body):
+        for provider_event in parse_sample(source, body, now=now):
             commands.extend(map_event(source, provider_event, received_at=now).commands)
         sqs = events_dir / "sqs" / name
         sqs.parent.mkdir(exist_ok=True)
         sqs.write_text(json.dumps(sqs_event_for(commands), indent=2) + "\n")
-        written += [apigw, sqs]
+        written.append(sqs)
     return written
 
 

@@ -74,29 +74,46 @@ class IngestService:
         source = self.source(source_name)
         self.check_size(len(body))
         logger.append_keys(source=source.name, provider=source.provider.name)
-        self._verify(source, headers, body)
-        events = parse_events(source, headers, body)
+        verified = self._verify(source, headers, body)
+        events = parse_events(source, headers, body, verified=verified)
         return self._map_and_enqueue(source, events)
 
     # --- steps ------------------------------------------------------------------------------
 
-    def _verify(self, source: Source, headers: Headers, body: bytes) -> None:
+    def _verify(self, source: Source, headers: Headers, body: bytes) -> Any:
+        """Returns what the provider verified (decoded claims for token-based providers)."""
         now = self._clock()
+        provider = source.provider
         try:
-            source.provider.verify(
-                body, headers, self._signing_secrets(source, force=False), tolerance=source.tolerance_seconds, now=now
-            )
-            return
+            return provider.verify(
+                body, headers, self._signing_secrets(source, force=False),
+                tolerance=source.tolerance_seconds, now=now, options=source.options,
+            )  # fmt: skip
         except SignatureInvalid as exc:
             # Only a plain mismatch can be cured by a fresher secret; re-read it rarely.
-            if exc.reason != SignatureInvalid.reason or now - self._last_forced_refresh < SECRET_REFRESH_INTERVAL:
+            if (
+                not provider.needs_secret
+                or exc.reason != SignatureInvalid.reason
+                or now - self._last_forced_refresh < SECRET_REFRESH_INTERVAL
+            ):
                 raise
         self._last_forced_refresh = now
-        source.provider.verify(
-            body, headers, self._signing_secrets(source, force=True), tolerance=source.tolerance_seconds, now=now
-        )
+        return provider.verify(
+            body, headers, self._signing_secrets(source, force=True),
+            tolerance=source.tolerance_seconds, now=now, options=source.options,
+        )  # fmt: skip
+
+    def challenge(self, source_name: str, headers: Headers) -> dict[str, Any]:
+        """A provider's one-time GET verification of the endpoint (Okta event hooks)."""
+        source = self.source(source_name)
+        if source.provider.challenge is None:
+            raise UnknownSource(f"source {source_name!r} answers POST only")
+        logger.append_keys(source=source.name, provider=source.provider.name)
+        return source.provider.challenge(headers, self._signing_secrets(source, force=False), options=source.options)
 
     def _signing_secrets(self, source: Source, *, force: bool) -> list[str]:
+        if not source.provider.needs_secret:
+            return []
         entry = self._secrets.get(force=force).get(source.name)
         secrets = [entry] if isinstance(entry, str) else entry
         if not isinstance(secrets, list) or not secrets or not all(isinstance(s, str) and s for s in secrets):
@@ -147,9 +164,9 @@ class IngestService:
         return IngestResult(202, body, commands, events)
 
 
-def parse_events(source: Source, headers: Headers, body: bytes) -> list[ProviderEvent]:
+def parse_events(source: Source, headers: Headers, body: bytes, *, verified: Any = None) -> list[ProviderEvent]:
     """The provider's parser, then the source's `event_type` path where it has one."""
-    events = source.provider.parse(body, headers)
+    events = source.provider.parse(body, headers, options=source.options, verified=verified)
     if source.event_type is not None:
         events = [
             ProviderEvent(

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from pushbridge.providers import standard_webhooks, stripe
+from pushbridge.providers import (
+    auth0,
+    generic_hmac,
+    lemon_squeezy,
+    okta,
+    paddle,
+    revenuecat,
+    standard_webhooks,
+    stripe,
+    workos,
+)
 from pushbridge.providers.base import Headers, Provider
 
 PROVIDERS: dict[str, Provider] = {
@@ -13,6 +23,13 @@ PROVIDERS: dict[str, Provider] = {
         standard_webhooks.SVIX,
         standard_webhooks.CLERK,
         standard_webhooks.SUPABASE,
+        paddle.PROVIDER,
+        revenuecat.PROVIDER,
+        auth0.PROVIDER,
+        okta.PROVIDER,
+        workos.PROVIDER,
+        lemon_squeezy.PROVIDER,
+        generic_hmac.PROVIDER,
     )
 }
 

@@ -11,7 +11,10 @@ import hmac
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel
 
 from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
@@ -36,11 +39,18 @@ class Headers(Mapping[str, str]):
         return len(self._items)
 
 
-Verifier = Callable[..., None]  # (body, headers, secrets, *, tolerance, now) -> None or raise
-Parser = Callable[[bytes, Headers], list[ProviderEvent]]
-# (body, secret, *, now) -> headers, as the provider would send them: `pushbridge sign` and the
-# sample events use it; tests sign with the providers' official SDKs instead.
+# verify(body, headers, secrets, *, tolerance, now, options) -> what it verified (decoded claims
+# for token-based providers, else None), or raise SignatureInvalid.
+Verifier = Callable[..., Any]
+# parse(body, headers, *, options, verified) -> events. `verified` is what verify returned; for
+# token-based providers (Kinde, Apple, Google) tools pass the decoded sample payload instead.
+Parser = Callable[..., list[ProviderEvent]]
+# sign(body, secret, *, now) -> headers, as the provider would send them: `pushbridge sign` and
+# the sample events use it; tests sign with the providers' official SDKs instead. None where
+# only the provider holds the key (JWT/JWS from Kinde, Apple, Google).
 Signer = Callable[..., dict[str, str]]
+# challenge(headers, secrets, *, options) -> JSON answer to a GET verification (Okta).
+Challenge = Callable[..., dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -48,7 +58,7 @@ class Provider:
     name: str
     verify: Verifier
     parse: Parser
-    sign: Signer
+    sign: Signer | None = None
     preset: Sequence[Mapping[str, Any]] = ()
     # Default JMESPath for the user id / hwid, used by every rule that does not set its own;
     # a source overrides them with `user_id:` / `hwid:`.
@@ -56,6 +66,12 @@ class Provider:
     hwid: str | None = None
     event_type: str | None = None
     docs: str = ""
+    default_tolerance: int = 300
+    # False where the proof is a public-key signature (JWKS, x5c, OIDC): no signing secret.
+    needs_secret: bool = True
+    # The pydantic model of the source's `options:` (bundle id, JWKS URL, header names...).
+    options: type[BaseModel] | None = None
+    challenge: Challenge | None = None
 
 
 # --- shared checks ---------------------------------------------------------------------------
@@ -110,6 +126,18 @@ def keys_from_secrets(secrets: Sequence[str], to_key: Callable[[str], bytes], so
     return keys
 
 
+def hmac_hex(key: bytes, message: bytes, algorithm: str = "sha256") -> bytes:
+    return hmac.new(key, message, algorithm).hexdigest().encode()
+
+
+def check_authorization(headers: Headers, secrets: Sequence[str], header: str = "Authorization") -> None:
+    """For providers that prove themselves with a shared header value (RevenueCat, Auth0 log
+    streams, Okta event hooks): the whole value, compared in constant time with each secret."""
+    presented = require_header(headers, header).encode()
+    if not any_signature_matches((s.encode() for s in secrets if s), [presented]):
+        raise SignatureInvalid(f"the {header} header does not match the configured value")
+
+
 def any_signature_matches(expected: Iterable[bytes], candidates: Sequence[bytes]) -> bool:
     """Constant-time comparison of every expected digest with every candidate."""
     found = False
@@ -118,6 +146,16 @@ def any_signature_matches(expected: Iterable[bytes], candidates: Sequence[bytes]
             # `|` rather than `or`: keep comparing, so time does not depend on which matched.
             found = hmac.compare_digest(digest, candidate) | found
     return found
+
+
+def iso_time(value: Any) -> int | None:
+    """RFC 3339 / ISO 8601 text -> unix seconds; None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return None
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:

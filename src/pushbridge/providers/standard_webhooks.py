@@ -75,7 +75,7 @@ def _signatures(header: str) -> list[bytes]:
     return found
 
 
-def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float) -> None:
+def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float, options=None) -> None:
     msg_id, timestamp_text, signature_header = _headers(headers)
     timestamp = parse_int(timestamp_text, "webhook-timestamp")
     check_timestamp(timestamp, now=now, tolerance=tolerance)
@@ -88,7 +88,7 @@ def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: 
 
 
 def signer(prefix: str):
-    def sign(body: bytes, secret: str, *, now: int) -> dict[str, str]:
+    def sign(body: bytes, secret: str, *, now: int, options=None) -> dict[str, str]:
         msg_id = "msg_" + hashlib.sha256(body).hexdigest()[:27]  # stable per body, like a redelivery
         digest = hmac.new(secret_key(secret), f"{msg_id}.{now}.".encode() + body, hashlib.sha256).digest()
         return {
@@ -100,7 +100,7 @@ def signer(prefix: str):
     return sign
 
 
-def parse(body: bytes, headers: Headers) -> list[ProviderEvent]:
+def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list[ProviderEvent]:
     payload = parse_json_object(body)
     msg_id, timestamp_text = _headers(headers, ("id", "timestamp"))
     event_type = payload.get("type")

@@ -12,8 +12,6 @@ Sources checked:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Sequence
 
 from pushbridge.errors import MalformedPayload, SignatureInvalid
@@ -23,6 +21,7 @@ from pushbridge.providers.base import (
     Provider,
     any_signature_matches,
     check_timestamp,
+    hmac_hex,
     keys_from_secrets,
     parse_int,
     parse_json_object,
@@ -36,7 +35,7 @@ def _stripe_key(secret: str) -> bytes:
     return secret.encode()
 
 
-def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float) -> None:
+def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float, options=None) -> None:
     header = require_header(headers, "Stripe-Signature")
     timestamps: list[str] = []
     signatures: list[bytes] = []
@@ -57,17 +56,17 @@ def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: 
 
     signed = str(timestamp).encode() + b"." + body
     keys = keys_from_secrets(secrets, _stripe_key, "stripe")
-    expected = (hmac.new(key, signed, hashlib.sha256).hexdigest().encode() for key in keys)
+    expected = (hmac_hex(key, signed) for key in keys)
     if not any_signature_matches(expected, signatures):
         raise SignatureInvalid("no Stripe-Signature v1 matches the endpoint secret")
 
 
-def sign(body: bytes, secret: str, *, now: int) -> dict[str, str]:
-    digest = hmac.new(_stripe_key(secret), str(now).encode() + b"." + body, hashlib.sha256).hexdigest()
+def sign(body: bytes, secret: str, *, now: int, options=None) -> dict[str, str]:
+    digest = hmac_hex(_stripe_key(secret), str(now).encode() + b"." + body).decode()
     return {"Stripe-Signature": f"t={now},v1={digest}"}
 
 
-def parse(body: bytes, headers: Headers) -> list[ProviderEvent]:
+def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list[ProviderEvent]:
     payload = parse_json_object(body)
     event_id, event_type, created = payload.get("id"), payload.get("type"), payload.get("created")
     if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str) or not event_type:

@@ -1,0 +1,95 @@
+"""Okta event hooks.
+
+Sources checked:
+- https://developer.okta.com/docs/concepts/event-hooks/ : a one-time verification ``GET``
+  carries ``X-Okta-Verification-Challenge``, answered ``{"verification": <value>}``; every
+  request carries the authentication header you configured (default name Authorization),
+  compared here in constant time. Deliveries are ``POST`` s whose ``data.events[]`` are
+  System Log events, each with ``uuid``, ``eventType``, ``published``, ``actor``, ``target``.
+- https://developer.okta.com/docs/reference/api/event-types/ : ``user.lifecycle.create``,
+  ``user.session.start``, ``user.lifecycle.delete.initiated``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from pushbridge.errors import MalformedPayload, SignatureInvalid
+from pushbridge.models.event import ProviderEvent
+from pushbridge.providers.base import Headers, Provider, check_authorization, iso_time, parse_json_object
+
+
+class OktaOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    auth_header: str = "Authorization"  # the "Authentication field" set on the event hook
+
+
+def verify(
+    body: bytes,
+    headers: Headers,
+    secrets: Sequence[str],
+    *,
+    tolerance: int,
+    now: float,
+    options: OktaOptions | None = None,
+) -> None:
+    check_authorization(headers, secrets, (options or OktaOptions()).auth_header)
+
+
+def challenge(headers: Headers, secrets: Sequence[str], *, options: OktaOptions | None = None) -> dict[str, Any]:
+    check_authorization(headers, secrets, (options or OktaOptions()).auth_header)
+    value = headers.get("X-Okta-Verification-Challenge")
+    if not value:
+        raise SignatureInvalid("missing X-Okta-Verification-Challenge header")
+    return {"verification": value}
+
+
+def sign(body: bytes, secret: str, *, now: int, options: OktaOptions | None = None) -> dict[str, str]:
+    return {(options or OktaOptions()).auth_header: secret}
+
+
+def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list[ProviderEvent]:
+    payload = parse_json_object(body)
+    data = payload.get("data")
+    entries = data.get("events") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise MalformedPayload("an Okta event hook needs `data.events`")
+    events = []
+    for entry in entries:
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("uuid"), str)
+            or not isinstance(entry.get("eventType"), str)
+        ):
+            raise MalformedPayload("each Okta event needs `uuid` and `eventType`")
+        # Each System Log event is its own event: rules see it, not the envelope.
+        events.append(
+            ProviderEvent(
+                id=entry["uuid"], type=entry["eventType"], time=iso_time(entry.get("published")), payload=entry
+            )
+        )
+    return events
+
+
+PRESET = [
+    {"name": "okta-user-created", "match": "user.lifecycle.create", "post_event": {"event": "SignUp", "attributes": {}}},
+    {"name": "okta-session-start", "match": "user.session.start", "post_event": {"event": "Login", "attributes": {}}},
+    {"name": "okta-user-deleted", "match": "user.lifecycle.delete.initiated", "delete_user": {}},
+]  # fmt: skip
+
+PROVIDER = Provider(
+    name="okta",
+    verify=verify,
+    parse=parse,
+    sign=sign,
+    preset=PRESET,
+    # The user is the target of lifecycle events and the actor of session events.
+    user_id="(target[?type=='User'] | [0].id) || actor.id",
+    options=OktaOptions,
+    challenge=challenge,
+    docs="https://developer.okta.com/docs/concepts/event-hooks/",
+)

@@ -1,0 +1,88 @@
+"""WorkOS webhooks.
+
+Sources checked:
+- https://workos.com/docs/events/data-syncing/webhooks : ``WorkOS-Signature: t=<unix ms>,
+  v1=<hex>``, HMAC-SHA256 over ``"{t}.{raw body}"`` keyed with the endpoint secret; the
+  timestamp is in **milliseconds**.
+- workos-python ``workos/webhooks/_resource.py`` (``verify_header``): the header is split on
+  ``", "``, default tolerance 180 s, checked both ways (``abs``).
+- Event object: ``id`` (``event_...``), ``event``, ``data``, ``created_at`` (RFC 3339).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pushbridge.errors import MalformedPayload, SignatureInvalid
+from pushbridge.models.event import ProviderEvent
+from pushbridge.providers.base import (
+    Headers,
+    Provider,
+    any_signature_matches,
+    check_timestamp,
+    hmac_hex,
+    iso_time,
+    keys_from_secrets,
+    parse_int,
+    parse_json_object,
+    require_header,
+)
+
+
+def _key(secret: str) -> bytes:
+    if not secret:
+        raise ValueError("empty secret")
+    return secret.encode()
+
+
+def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float, options=None) -> None:
+    header = require_header(headers, "WorkOS-Signature")
+    fields: dict[str, list[str]] = {}
+    for item in header.split(","):
+        key, sep, value = item.strip().partition("=")
+        if not sep:
+            raise SignatureInvalid("malformed WorkOS-Signature header", reason="malformed_signature_header")
+        fields.setdefault(key, []).append(value.strip())
+    if len(fields.get("t", [])) != 1 or not fields.get("v1"):
+        raise SignatureInvalid("WorkOS-Signature needs one t= and a v1=", reason="malformed_signature_header")
+    milliseconds = parse_int(fields["t"][0], "WorkOS-Signature timestamp")
+    check_timestamp(milliseconds // 1000, now=now, tolerance=tolerance)
+    signed = f"{milliseconds}.".encode() + body
+    candidates = [v.lower().encode("ascii", "replace") for v in fields["v1"]]
+    expected = (hmac_hex(key, signed) for key in keys_from_secrets(secrets, _key, "workos"))
+    if not any_signature_matches(expected, candidates):
+        raise SignatureInvalid("no WorkOS-Signature v1 matches the endpoint secret")
+
+
+def sign(body: bytes, secret: str, *, now: int, options=None) -> dict[str, str]:
+    milliseconds = now * 1000
+    digest = hmac_hex(_key(secret), f"{milliseconds}.".encode() + body).decode()
+    return {"WorkOS-Signature": f"t={milliseconds}, v1={digest}"}
+
+
+def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list[ProviderEvent]:
+    payload = parse_json_object(body)
+    event_id, event_type = payload.get("id"), payload.get("event")
+    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str) or not event_type:
+        raise MalformedPayload("a WorkOS event needs string `id` and `event`")
+    return [ProviderEvent(id=event_id, type=event_type, time=iso_time(payload.get("created_at")), payload=payload)]
+
+
+PRESET = [
+    {"name": "workos-user-created", "match": "user.created", "post_event": {"event": "SignUp", "attributes": {}}},
+    {"name": "workos-user-deleted", "match": "user.deleted", "delete_user": {}},
+    {"name": "workos-session-created", "match": "session.created", "post_event": {"event": "Login", "attributes": {}}},
+]
+
+PROVIDER = Provider(
+    name="workos",
+    verify=verify,
+    parse=parse,
+    sign=sign,
+    preset=PRESET,
+    # user.* events carry the user as `data`; session.* events name it in `data.user_id`.
+    user_id="data.user_id || data.id",
+    hwid="data.metadata.pushwoosh_hwid",
+    default_tolerance=180,
+    docs="https://workos.com/docs/events/data-syncing/webhooks",
+)
