@@ -14,7 +14,17 @@ SHIPPED = Path(__file__).resolve().parents[2] / "src" / "pushbridge.yaml"
 
 def test_the_shipped_config_is_valid_and_uses_the_presets():
     config = load_config(SHIPPED, default_application="ABCDE-12345")
-    assert set(config.sources) == {"stripe", "clerk"}
+    assert set(config.sources) == {
+        "stripe",
+        "paddle",
+        "revenuecat",
+        "lemonsqueezy",
+        "clerk",
+        "auth0",
+        "okta",
+        "workos",
+        "backend",
+    }
     stripe_rules = [name for name, _ in config.sources["stripe"].rules]
     assert stripe_rules == [
         "stripe-checkout-completed",

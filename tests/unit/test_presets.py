@@ -12,7 +12,7 @@ from pushbridge.config.loader import load_config, parse_config
 from pushbridge.domain.mapping import map_event
 from pushbridge.providers import PROVIDERS
 from pushbridge.providers.base import Headers
-from tests.support.samples import APPLICATION, CLERK_SECRET, payload, payload_bytes, sample_names
+from tests.support.samples import APPLICATION, CLERK_SECRET, PAYLOADS, payload, payload_bytes
 from tests.support.signing import standard_webhook_headers
 
 CONFIG = load_config(Path(__file__).resolve().parents[2] / "src" / "pushbridge.yaml", default_application=APPLICATION)
@@ -70,8 +70,29 @@ def _events(provider: str, name: str):
     return PROVIDERS[provider].parse(body, headers)
 
 
-def test_every_sample_has_an_expectation():
-    assert {(p, n) for p in ("stripe", "clerk") for n in sample_names(p)} == set(EXPECTED)
+def test_every_sample_payload_has_an_exact_expectation_somewhere():
+    from tests.unit.providers import (
+        test_auth0,
+        test_generic_hmac,
+        test_lemonsqueezy,
+        test_okta,
+        test_paddle,
+        test_revenuecat,
+        test_workos,
+    )
+
+    covered = set(EXPECTED)
+    for module in (
+        test_auth0,
+        test_generic_hmac,
+        test_lemonsqueezy,
+        test_okta,
+        test_paddle,
+        test_revenuecat,
+        test_workos,
+    ):
+        covered |= set(module.EXPECTED)
+    assert {(p.parent.name, p.stem) for p in PAYLOADS.glob("*/*.json")} == covered
 
 
 @pytest.mark.parametrize("provider, name", sorted(EXPECTED), ids=[f"{p}:{n}" for p, n in sorted(EXPECTED)])

@@ -45,10 +45,11 @@ def write_sample_events(events_dir: Path, config_path: Path) -> list[Path]:
         commands = []
         for provider_event in parse_sample(source, body, now=now):
             commands.extend(map_event(source, provider_event, received_at=now).commands)
-        sqs = events_dir / "sqs" / name
-        sqs.parent.mkdir(exist_ok=True)
-        sqs.write_text(json.dumps(sqs_event_for(commands), indent=2) + "\n")
-        written.append(sqs)
+        if commands:  # an ignored event (RevenueCat's TEST) has nothing to deliver
+            sqs = events_dir / "sqs" / name
+            sqs.parent.mkdir(exist_ok=True)
+            sqs.write_text(json.dumps(sqs_event_for(commands), indent=2) + "\n")
+            written.append(sqs)
     return written
 
 

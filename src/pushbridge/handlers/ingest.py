@@ -55,6 +55,12 @@ def receive_webhook(source: str) -> Response:
     return _json(result.status, result.body)
 
 
+@app.get("/webhooks/<source>")
+def verify_endpoint(source: str) -> Response:
+    """A provider's one-time check that we own the endpoint (Okta's verification challenge)."""
+    return _json(200, service().challenge(source, Headers(app.current_event.headers)))
+
+
 def raw_body(body: str | None, is_base64_encoded: bool) -> bytes:
     """The exact bytes the provider signed."""
     if body is None:

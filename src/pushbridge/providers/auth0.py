@@ -29,18 +29,21 @@ def sign(body: bytes, secret: str, *, now: int, options=None) -> dict[str, str]:
 
 
 def records(body: bytes) -> list[Any]:
-    """A JSON object, a JSON array, or JSON lines."""
-    stripped = body.strip()
-    if stripped.startswith(b"["):
-        try:
-            value = json.loads(stripped)
-        except (UnicodeDecodeError, ValueError, RecursionError):
+    """A JSON object, a JSON array, or JSON lines (one object a line)."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        raise MalformedPayload("body is nested too deeply") from None
+    except (UnicodeDecodeError, ValueError):
+        lines = [line for line in body.splitlines() if line.strip()]
+        if len(lines) < 2:
             raise MalformedPayload("body is not valid JSON") from None
+        return [parse_json_object(line) for line in lines]
+    if isinstance(value, list):
         return value
-    lines = [line for line in stripped.splitlines() if line.strip()]
-    if len(lines) <= 1:
-        return [parse_json_object(stripped)]
-    return [parse_json_object(line) for line in lines]
+    if isinstance(value, dict):
+        return [value]
+    raise MalformedPayload("body is not a JSON object, array or JSON lines")
 
 
 def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list[ProviderEvent]:

@@ -1,0 +1,62 @@
+"""Auth0 log streams: one object, an array or JSON lines; each record its own event."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pushbridge.errors import MalformedPayload, SignatureInvalid
+from pushbridge.providers import PROVIDERS
+from pushbridge.providers.base import Headers
+from tests.support.presets import delete_user, post_event, register_user, requests_for
+from tests.support.samples import AUTH0_AUTH, payload
+
+provider = PROVIDERS["auth0"]
+RECORDS = [payload("auth0", code) for code in ("ss", "s", "sdu")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\n".join(json.dumps(r).encode() for r in RECORDS) + b"\n",
+        json.dumps(RECORDS).encode(),
+    ],
+    ids=["json-lines", "json-array"],
+)
+def test_a_batch_is_one_event_per_record(body):
+    events = provider.parse(body, Headers())
+    assert [e.type for e in events] == ["ss", "s", "sdu"]
+    assert [e.id for e in events] == [r["log_id"] for r in RECORDS]
+
+
+def test_a_single_object():
+    [event] = provider.parse(json.dumps(RECORDS[1], indent=2).encode(), Headers())
+    assert (event.type, event.time) == ("s", 1795703341)
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b'{"log_id": "x"}', b"[]", b"nope\nnope", b'"text"'])
+def test_malformed_batches(body):
+    with pytest.raises(MalformedPayload):
+        provider.parse(body, Headers())
+
+
+def test_the_authorization_token_is_required():
+    provider.verify(b"{}", Headers({"Authorization": AUTH0_AUTH}), [AUTH0_AUTH], tolerance=300, now=0)
+    with pytest.raises(SignatureInvalid):
+        provider.verify(b"{}", Headers({"Authorization": AUTH0_AUTH.upper()}), [AUTH0_AUTH], tolerance=300, now=0)
+
+
+USER = "auth0|650c1f2e8a1b2c3d4e5f6a7b"
+CONNECTION = {"connection": "Username-Password-Authentication"}
+EXPECTED = {
+    ("auth0", "ss"): [register_user(USER), post_event("SignUp", CONNECTION, 1795703341, user=USER)],
+    ("auth0", "s"): [post_event("Login", CONNECTION, 1795703341, user=USER, hwid=None)],
+    ("auth0", "sdu"): [delete_user(USER)],
+    ("auth0", "du"): [delete_user(USER)],
+}
+
+
+@pytest.mark.parametrize("key", EXPECTED, ids=[k[1] for k in EXPECTED])
+def test_preset_maps_the_sample_to_the_exact_request(key):
+    assert requests_for(*key) == EXPECTED[key]
