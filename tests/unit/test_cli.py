@@ -11,10 +11,12 @@ import stripe
 
 from pushbridge.cli import main
 from pushbridge.devtools.local_secrets import load_signing_secrets
+from tests.support.presets import CONFIG
 from tests.support.signing import official_verify
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOADS = sorted((ROOT / "events" / "payloads").glob("*/*.json"))
+SIGNABLE = [p for p in PAYLOADS if CONFIG.sources[p.parent.name].provider.sign is not None]
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +29,7 @@ def _in_repo_root(monkeypatch):
 def test_check_validates_the_shipped_config_and_lists_every_rule(capsys):
     assert main(["check"]) == 0
     out = capsys.readouterr().out
-    assert "src/pushbridge.yaml: valid, 9 source(s)" in out
+    assert f"src/pushbridge.yaml: valid, {len(CONFIG.sources)} source(s)" in out
     for rule in (
         "stripe-invoice-paid: invoice.paid -> post_event 'InvoicePaid'",
         "clerk-user-deleted: user.deleted -> delete_user",
@@ -63,7 +65,7 @@ def test_check_event_that_no_rule_maps(tmp_path, capsys):
     assert "no rule matches" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("payload", PAYLOADS, ids=[f"{p.parent.name}:{p.stem}" for p in PAYLOADS])
+@pytest.mark.parametrize("payload", SIGNABLE, ids=[f"{p.parent.name}:{p.stem}" for p in SIGNABLE])
 def test_sign_prints_headers_the_official_sdks_accept(payload, capsys):
     source = payload.parent.name
     assert main(["sign", source, str(payload)]) == 0
@@ -99,6 +101,11 @@ def test_sign_send_posts_the_signed_payload(pushwoosh, capsys):
     headers = {k.lower().replace("svix-", "webhook-"): v for k, v in request.headers.items()}
     assert standardwebhooks.Webhook(secret).verify(request.body, headers)["type"] == "user.deleted"
     assert capsys.readouterr().out.startswith("HTTP 200")
+
+
+def test_sign_explains_why_it_cannot_sign_for_token_based_providers(capsys):
+    assert main(["sign", "kinde", str(ROOT / "events" / "payloads" / "kinde" / "user.created.json")]) == 2
+    assert "kinde signs with its own private key" in capsys.readouterr().err
 
 
 def test_sign_unknown_source_fails(capsys):

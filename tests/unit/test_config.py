@@ -23,6 +23,7 @@ def test_the_shipped_config_is_valid_and_uses_the_presets():
         "auth0",
         "okta",
         "workos",
+        "kinde",
         "backend",
     }
     stripe_rules = [name for name, _ in config.sources["stripe"].rules]

@@ -33,21 +33,18 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         config, _ = load(args.config)
-        secrets, _ = load_signing_secrets(args.secrets)
-        secret = first_secret(secrets, args.source)
-    except (ConfigError, LocalSecretsError) as exc:
-        return fail(str(exc))
-    source = config.sources.get(args.source)
-    if source is None:
-        return fail(f"no source named {args.source!r} (known: {', '.join(config.sources)})")
-    try:
+        source = config.sources.get(args.source)
+        if source is None:
+            return fail(f"no source named {args.source!r} (known: {', '.join(config.sources)})")
         body = args.payload.read_bytes()
+        secret = (
+            first_secret(load_signing_secrets(args.secrets)[0], args.source) if source.provider.needs_secret else ""
+        )
+        headers = {**signed_headers(source, body, secret, now=int(time.time())), "Content-Type": "application/json"}
+    except (ConfigError, LocalSecretsError, CannotSign) as exc:
+        return fail(str(exc))
     except OSError as exc:
         return fail(f"{args.payload}: {exc.strerror}")
-    try:
-        headers = {**signed_headers(source, body, secret, now=int(time.time())), "Content-Type": "application/json"}
-    except CannotSign as exc:
-        return fail(str(exc))
 
     if args.apigw:
         json.dump(http_api_event(source.name, body, headers), sys.stdout, indent=2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pushbridge.providers import (
     auth0,
     generic_hmac,
+    kinde,
     lemon_squeezy,
     okta,
     paddle,
@@ -30,6 +31,7 @@ PROVIDERS: dict[str, Provider] = {
         workos.PROVIDER,
         lemon_squeezy.PROVIDER,
         generic_hmac.PROVIDER,
+        kinde.PROVIDER,
     )
 }
 

@@ -1,0 +1,121 @@
+"""Kinde webhooks.
+
+Sources checked:
+- https://docs.kinde.com/integrate/webhooks/add-manage-webhooks : the request body *is* a JWT,
+  signed with the business's keys, published at ``https://<subdomain>.kinde.com/.well-known/jwks``.
+- https://docs.kinde.com/integrate/webhooks/about-webhooks : the claims carry ``type``
+  (``user.created``...), ``event_id`` (unique, kept across retries), ``timestamp`` and
+  ``data`` (``data.user.id`` for user events).
+- kinde-oss/webhook (``@kinde/webhook``, ``validateWebhook``): RS256 against that JWKS.
+
+Keys are fetched with PyJWT's ``PyJWKClient``: cached per container, refreshed once when a
+token names a ``kid`` the cache does not know (Kinde rotated its keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
+from pushbridge.models.event import ProviderEvent
+from pushbridge.providers.base import Headers, Provider, iso_time
+
+ALGORITHMS = ["RS256"]  # never from the token: no "none", no HMAC-with-the-public-key
+# An unknown kid refreshes the JWKS at most this often, so that forged tokens cannot make us
+# hammer Kinde; a token signed with a key rotated in meanwhile gets a 401 and is retried.
+REFRESH_COOLDOWN = 30.0
+_clients: dict[str, Any] = {}
+
+
+class KindeOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    domain: str | None = None  # myapp.kinde.com (or your custom domain)
+    jwks_url: str | None = None  # instead of domain
+
+    @model_validator(mode="after")
+    def _one_source_of_keys(self) -> KindeOptions:
+        if bool(self.domain) == bool(self.jwks_url):
+            raise ValueError("set exactly one of domain (myapp.kinde.com) and jwks_url")
+        url = urlparse(self.url)
+        if url.scheme != "https" and url.hostname not in ("127.0.0.1", "localhost"):
+            raise ValueError("the JWKS must be fetched over https")
+        return self
+
+    @property
+    def url(self) -> str:
+        return self.jwks_url or f"https://{self.domain}/.well-known/jwks"
+
+
+def _client(url: str) -> Any:
+    from jwt import PyJWKClient
+
+    if url not in _clients:
+        # Keys cached for an hour; an unknown kid refreshes them (at most every REFRESH_COOLDOWN).
+        _clients[url] = PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=3, cooldown_duration=REFRESH_COOLDOWN)
+    return _clients[url]
+
+
+def verify(
+    body: bytes,
+    headers: Headers,
+    secrets: Sequence[str],
+    *,
+    tolerance: int,
+    now: float,
+    options: KindeOptions | None = None,
+) -> dict[str, Any]:
+    import jwt
+
+    if options is None:
+        raise DependencyUnavailable("the kinde source needs options.domain", reason="configuration_invalid")
+    try:
+        token = body.decode("ascii").strip()
+        key = _client(options.url).get_signing_key_from_jwt(token)
+        claims = jwt.decode(token, key.key, algorithms=ALGORITHMS, options={"verify_aud": False}, leeway=tolerance)
+    except jwt.PyJWKClientConnectionError:
+        raise DependencyUnavailable("cannot fetch Kinde's JWKS", reason="jwks_unavailable") from None
+    except (UnicodeDecodeError, jwt.PyJWTError) as exc:
+        raise SignatureInvalid(f"not a valid Kinde webhook token: {type(exc).__name__}") from None
+    if not isinstance(claims, dict):
+        raise SignatureInvalid("not a valid Kinde webhook token")
+    return claims
+
+
+def parse(
+    body: bytes, headers: Headers, *, options=None, verified: dict[str, Any] | None = None
+) -> list[ProviderEvent]:
+    if not isinstance(verified, dict):
+        raise MalformedPayload("a Kinde webhook is a JWT; nothing was decoded")
+    event_id, event_type = verified.get("event_id"), verified.get("type")
+    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str) or not event_type:
+        raise MalformedPayload("a Kinde webhook needs `event_id` and `type` claims")
+    time = iso_time(verified.get("timestamp") or verified.get("event_timestamp"))
+    return [ProviderEvent(id=event_id, type=event_type, time=time, payload=verified)]
+
+
+PRESET = [
+    {"name": "kinde-user-created", "match": "user.created", "post_event": {"event": "SignUp", "attributes": {}}},
+    {
+        "name": "kinde-user-authenticated",
+        "match": "user.authenticated",
+        "post_event": {"event": "Login", "attributes": {}},
+    },
+    {"name": "kinde-user-deleted", "match": "user.deleted", "delete_user": {}},
+]
+
+PROVIDER = Provider(
+    name="kinde",
+    verify=verify,
+    parse=parse,
+    preset=PRESET,
+    user_id="data.user.id",
+    hwid="data.user.properties.pushwoosh_hwid",
+    needs_secret=False,
+    options=KindeOptions,
+    docs="https://docs.kinde.com/integrate/webhooks/add-manage-webhooks",
+)
