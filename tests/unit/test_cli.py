@@ -110,4 +110,4 @@ def test_sign_explains_why_it_cannot_sign_for_token_based_providers(capsys):
 
 def test_sign_unknown_source_fails(capsys):
     assert main(["sign", "nosuch", str(PAYLOADS[0])]) == 2
-    assert "no signing secret for source 'nosuch'" in capsys.readouterr().err
+    assert "no source named 'nosuch'" in capsys.readouterr().err
