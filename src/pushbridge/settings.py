@@ -47,6 +47,14 @@ class IngestSettings(_Env):
     secrets_max_age: int = Field(default=300, ge=0)
 
 
+class TriggerSettings(_Env):
+    """The intakes that are not webhooks (EventBridge, Cognito): a queue, the configuration."""
+
+    queue_url: str
+    pushbridge_config: str = Field(default_factory=_default_config_path)
+    pushwoosh_application: str | None = None
+
+
 class DeliverySettings(_Env):
     dlq_url: str
     idempotency_table: str

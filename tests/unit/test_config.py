@@ -24,6 +24,7 @@ def test_the_shipped_config_is_valid_and_uses_the_presets():
         "okta",
         "workos",
         "kinde",
+        "cognito",
         "backend",
     }
     stripe_rules = [name for name, _ in config.sources["stripe"].rules]

@@ -28,7 +28,15 @@ def _statements(role: str) -> list[dict]:
     return [s for policy in R[role]["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]]
 
 
-@pytest.mark.parametrize("role", ["IngestRole", "DeliveryRole"])
+ROLES = [name for name, r in R.items() if r["Type"] == "AWS::IAM::Role"]
+
+
+def test_every_function_has_its_own_role():
+    functions = [name for name, r in R.items() if r["Type"] == "AWS::Serverless::Function"]
+    assert sorted(R[f]["Properties"]["Role"]["Fn::GetAtt"].removesuffix(".Arn") for f in functions) == sorted(ROLES)
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_iam_is_least_privilege(role):
     for statement in _statements(role):
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
@@ -45,13 +53,14 @@ def test_each_function_reads_only_its_own_secret():
 
     assert secrets("IngestRole") == [{"Ref": "SigningSecret"}]
     assert secrets("DeliveryRole") == [{"Ref": "PushwooshSecret"}]
+    assert secrets("CognitoTriggerRole") == secrets("EventBridgeRole") == []
     for function in ("IngestFunction", "DeliveryFunction"):
         assert R[function]["Properties"]["Role"] == {"Fn::GetAtt": f"{function.replace('Function', 'Role')}.Arn"}
 
 
 def test_no_secret_in_parameters_or_environment():
     assert all(not p.get("NoEcho") for p in T["Parameters"].values())
-    for function in ("IngestFunction", "DeliveryFunction"):
+    for function in ("IngestFunction", "DeliveryFunction", "CognitoTriggerFunction", "EventBridgeFunction"):
         variables = R[function]["Properties"]["Environment"]["Variables"]
         assert not any("TOKEN" in name or name.endswith("SECRET") for name in variables), variables
 
@@ -89,6 +98,13 @@ def test_idempotency_table_is_on_demand_with_ttl():
 def test_alarms_cover_dlq_ingest_5xx_and_pushwoosh_auth():
     alarms = {r["Properties"]["MetricName"] for r in R.values() if r["Type"] == "AWS::CloudWatch::Alarm"}
     assert alarms == {"ApproximateNumberOfMessagesVisible", "5xx", "PushwooshAuthFailures"}
+
+
+def test_the_cognito_trigger_fits_cognitos_five_seconds_and_eventbridge_failures_are_kept():
+    assert R["CognitoTriggerFunction"]["Properties"]["Timeout"] <= 5
+    assert R["CognitoInvokePermission"]["Properties"]["Principal"] == "cognito-idp.amazonaws.com"
+    on_failure = R["EventBridgeFunction"]["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
+    assert on_failure["Destination"] == {"Fn::GetAtt": "IntakeFailureQueue.Arn"}
 
 
 def test_the_webhook_url_is_an_output():

@@ -60,11 +60,18 @@ class IngestService:
         self._clock = clock
         self._last_forced_refresh = float("-inf")
 
-    def source(self, name: str) -> Source:
+    def source(self, name: str, *, http: bool = True) -> Source:
         source = self._config.sources.get(name)
-        if source is None:
+        if source is None or (http and not source.provider.http):
             raise UnknownSource(f"no source named {name!r} is configured")
         return source
+
+    def accept_trusted(self, source_name: str, events: list[ProviderEvent]) -> IngestResult:
+        """Events from inside the AWS account (EventBridge, Cognito triggers): nothing to
+        verify, the same mapping and queue."""
+        source = self.source(source_name, http=False)
+        logger.append_keys(source=source.name, provider=source.provider.name)
+        return self._map_and_enqueue(source, events)
 
     def check_size(self, length: int) -> None:
         if length > self._max_body_bytes:

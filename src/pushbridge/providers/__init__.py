@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pushbridge.providers import (
     auth0,
+    cognito,
     generic_hmac,
     kinde,
     lemon_squeezy,
@@ -32,6 +33,7 @@ PROVIDERS: dict[str, Provider] = {
         lemon_squeezy.PROVIDER,
         generic_hmac.PROVIDER,
         kinde.PROVIDER,
+        cognito.PROVIDER,
     )
 }
 

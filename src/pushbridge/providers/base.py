@@ -72,6 +72,8 @@ class Provider:
     # The pydantic model of the source's `options:` (bundle id, JWKS URL, header names...).
     options: type[BaseModel] | None = None
     challenge: Challenge | None = None
+    # False for intakes that are not webhooks (Cognito triggers): never reachable over HTTP.
+    http: bool = True
 
 
 # --- shared checks ---------------------------------------------------------------------------

@@ -1,0 +1,58 @@
+"""CognitoTriggerFunction: PostConfirmation and PostAuthentication triggers of a user pool.
+
+It must never block a sign-up or a sign-in: whatever fails (the queue, the configuration),
+it logs, counts ``CognitoTriggerFailures`` and returns the event unchanged. Cognito allows a
+trigger 5 seconds, so the SQS client's timeouts are short.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pushbridge.domain.ingest import IngestService
+from pushbridge.observability import count, logger, metrics, tracer
+
+_service: IngestService | None = None
+
+
+def use(service: IngestService | None) -> None:
+    global _service
+    _service = service
+
+
+def service() -> IngestService:
+    global _service
+    if _service is None:
+        from pushbridge.adapters.aws import client as aws_client
+        from pushbridge.adapters.command_queue import SqsCommandQueue
+        from pushbridge.adapters.secrets import StaticJson
+        from pushbridge.config.loader import load_config
+        from pushbridge.settings import TriggerSettings
+
+        settings = TriggerSettings.from_env()
+        sqs = aws_client("sqs", connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2})
+        _service = IngestService(
+            load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application),
+            StaticJson({}),  # nothing to verify: the trigger comes from inside the account
+            SqsCommandQueue(settings.queue_url, client=sqs),
+        )
+    return _service
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from pushbridge.providers.cognito import event_from_trigger
+
+    try:
+        provider_event = event_from_trigger(event, context.aws_request_id)
+        service().accept_trusted(os.environ.get("COGNITO_SOURCE", "cognito"), [provider_event])
+    except Exception as exc:  # never block the user: log, count, let them through
+        count("CognitoTriggerFailures")
+        logger.error(
+            "Cognito trigger not enqueued; the user was let through",
+            extra={"error": type(exc).__name__, "detail": str(exc)[:300]},
+        )
+    return event

@@ -1,0 +1,68 @@
+"""EventBridgeFunction: Stripe and Auth0 events delivered to an EventBridge partner event bus.
+
+The bus is inside the account, so there is no signature to check; the event's ``detail`` is
+what the provider would have POSTed, mapped with the same rules as the webhook source it is
+routed to (``EVENTBRIDGE_SOURCES``: partner name -> source name). Failures raise, so Lambda's
+asynchronous retries and its failure queue keep the event.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+
+from pushbridge.domain.ingest import IngestService
+from pushbridge.errors import UnknownSource
+from pushbridge.observability import logger, metrics, tracer
+from pushbridge.providers.base import Headers
+
+# aws.partner/<partner>/... -> the source whose rules map its events.
+DEFAULT_ROUTES = {"stripe.com": "stripe", "auth0.com": "auth0"}
+_service: IngestService | None = None
+
+
+def use(service: IngestService | None) -> None:
+    global _service
+    _service = service
+
+
+def service() -> IngestService:
+    global _service
+    if _service is None:
+        from pushbridge.adapters.command_queue import SqsCommandQueue
+        from pushbridge.adapters.secrets import StaticJson
+        from pushbridge.config.loader import load_config
+        from pushbridge.settings import TriggerSettings
+
+        settings = TriggerSettings.from_env()
+        _service = IngestService(
+            load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application),
+            StaticJson({}),  # nothing to verify: the bus is inside the account
+            SqsCommandQueue(settings.queue_url),
+        )
+    return _service
+
+
+def source_for(event_source_name: str) -> str:
+    """``aws.partner/stripe.com/ed_...`` -> the configured source name."""
+    routes = DEFAULT_ROUTES | json.loads(os.environ.get("EVENTBRIDGE_SOURCES") or "{}")
+    parts = event_source_name.split("/")
+    if len(parts) < 2 or parts[0] != "aws.partner" or parts[1] not in routes:
+        raise UnknownSource(f"no source is routed for EventBridge source {event_source_name!r}")
+    return routes[parts[1]]
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
+    ingest = service()
+    source = ingest.source(source_for(event.source), http=False)
+    body = json.dumps(event.detail).encode()
+    events = source.provider.parse(body, Headers(), options=source.options, verified=None)
+    result = ingest.accept_trusted(source.name, events)
+    return {"status": result.body["status"], "commands": len(result.commands)}

@@ -1,0 +1,100 @@
+"""The intakes that are not webhooks: Cognito triggers and an EventBridge partner bus, on moto,
+with the real handlers and the same rules and queue."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from pushbridge.errors import UnknownSource
+from pushbridge.handlers import cognito, eventbridge
+from tests.support.apigw import LambdaContext
+from tests.support.presets import HWID
+from tests.support.samples import STRIPE_SECRET, payload, payload_bytes
+from tests.support.signing import stripe_headers
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+SUB = "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+
+
+@pytest.fixture
+def intakes(stack):
+    cognito.use(None)
+    eventbridge.use(None)
+    yield stack
+    cognito.use(None)
+    eventbridge.use(None)
+
+
+def test_post_confirmation_returns_the_event_unchanged_and_enqueues_register_and_signup(intakes, pushwoosh):
+    event = payload("cognito", "PostConfirmation_ConfirmSignUp")
+    assert cognito.lambda_handler(copy.deepcopy(event), LambdaContext("cognito", 5)) == event
+    assert sorted(c["method"] for c in intakes.peek()) == ["post_event", "register_user"]
+    intakes.drain()
+    by_path = {c.path: c.json for c in pushwoosh.calls()}
+    assert by_path["/json/1.3/registerUser"]["request"] == {"userId": SUB, "application": "ABCDE-12345", "hwid": HWID}
+    assert by_path["/json/1.3/postEvent"]["request"]["event"] == "SignUp"
+
+
+def test_post_authentication_is_a_login_each_time(intakes):
+    event = payload("cognito", "PostAuthentication_Authentication")
+    for _ in range(2):  # two sign-ins: two events (each invocation has its own request id)
+        assert cognito.lambda_handler(copy.deepcopy(event), LambdaContext("cognito", 5)) == event
+    assert [c["event"] for c in intakes.peek()] == ["Login", "Login"]
+
+
+def test_a_failing_queue_never_blocks_the_user(intakes, log_lines):
+    intakes.sqs.delete_queue(QueueUrl=intakes.queue_url)
+    event = payload("cognito", "PostConfirmation_ConfirmSignUp")
+    assert cognito.lambda_handler(copy.deepcopy(event), LambdaContext("cognito", 5)) == event
+    assert any("Cognito trigger not enqueued" in line for line in log_lines)
+
+
+def test_cognito_is_not_reachable_over_http(intakes):
+    status, answer = intakes.post("cognito", payload_bytes("cognito", "PostAuthentication_Authentication"), {})
+    assert (status, answer["reason"]) == (404, "unknown_source")
+
+
+def test_a_stripe_partner_event_maps_with_the_stripe_rules(intakes, pushwoosh):
+    event = json.loads((EVENTS / "eventbridge" / "stripe-invoice-paid.json").read_text())
+    assert eventbridge.lambda_handler(event, LambdaContext("eventbridge")) == {"status": "accepted", "commands": 1}
+    intakes.drain()
+    [call] = pushwoosh.calls()
+    assert call.json["request"]["event"] == "InvoicePaid" and call.json["request"]["userId"] == "user_3078a"
+
+
+def test_the_same_stripe_event_by_webhook_and_by_eventbridge_is_one_call(intakes, pushwoosh):
+    body = payload_bytes("stripe", "invoice.paid")
+    assert intakes.post("stripe", body, stripe_headers(body, STRIPE_SECRET))[0] == 202
+    intakes.drain()
+    eventbridge.lambda_handler(
+        json.loads((EVENTS / "eventbridge" / "stripe-invoice-paid.json").read_text()), LambdaContext()
+    )
+    intakes.drain()
+    assert len(pushwoosh.calls()) == 1  # same source, event id and rule: the same command id
+
+
+def test_an_auth0_partner_event_maps_with_the_auth0_rules(intakes):
+    event = json.loads((EVENTS / "eventbridge" / "auth0-login.json").read_text())
+    assert eventbridge.lambda_handler(event, LambdaContext())["commands"] == 1
+    [command] = intakes.peek()
+    assert command["event"] == "Login" and command["user_id"] == "auth0|650c1f2e8a1b2c3d4e5f6a7b"
+
+
+def test_an_unrouted_partner_fails_loudly_so_lambda_retries_and_keeps_it(intakes):
+    event = json.loads((EVENTS / "eventbridge" / "stripe-invoice-paid.json").read_text())
+    event["source"] = "aws.partner/unknown.example/abc"
+    with pytest.raises(UnknownSource):
+        eventbridge.lambda_handler(event, LambdaContext())
+    assert intakes.queued() == 0
+
+
+def test_routes_are_configurable(intakes, monkeypatch):
+    monkeypatch.setenv("EVENTBRIDGE_SOURCES", json.dumps({"stripe.com": "nosuch"}))
+    with pytest.raises(UnknownSource):
+        eventbridge.lambda_handler(
+            json.loads((EVENTS / "eventbridge" / "stripe-invoice-paid.json").read_text()), LambdaContext()
+        )

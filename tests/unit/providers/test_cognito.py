@@ -1,0 +1,29 @@
+"""Cognito triggers: event ids (once per confirmation, once per sign-in) and presets."""
+
+from __future__ import annotations
+
+import pytest
+
+from pushbridge.providers.cognito import event_from_trigger
+from tests.support.presets import post_event, register_user, requests_for
+from tests.support.samples import payload
+
+SUB = "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+
+
+def test_a_confirmation_has_one_id_per_user_and_each_sign_in_its_own():
+    confirm = payload("cognito", "PostConfirmation_ConfirmSignUp")
+    assert event_from_trigger(confirm, "req-1").id == event_from_trigger(confirm, "req-2").id
+    login = payload("cognito", "PostAuthentication_Authentication")
+    assert event_from_trigger(login, "req-1").id != event_from_trigger(login, "req-2").id
+
+
+EXPECTED = {
+    ("cognito", "PostConfirmation_ConfirmSignUp"): [register_user(SUB), post_event("SignUp", {}, None, user=SUB)],
+    ("cognito", "PostAuthentication_Authentication"): [post_event("Login", {}, None, user=SUB, hwid=None)],
+}
+
+
+@pytest.mark.parametrize("key", EXPECTED, ids=[k[1] for k in EXPECTED])
+def test_preset_maps_the_sample_to_the_exact_request(key):
+    assert requests_for(*key) == EXPECTED[key]
