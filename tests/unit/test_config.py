@@ -19,6 +19,7 @@ def test_the_shipped_config_is_valid_and_uses_the_presets():
         "paddle",
         "revenuecat",
         "lemonsqueezy",
+        "apple",
         "clerk",
         "auth0",
         "okta",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pushbridge.providers import (
+    apple,
     auth0,
     cognito,
     generic_hmac,
@@ -34,6 +35,7 @@ PROVIDERS: dict[str, Provider] = {
         generic_hmac.PROVIDER,
         kinde.PROVIDER,
         cognito.PROVIDER,
+        apple.PROVIDER,
     )
 }
 
