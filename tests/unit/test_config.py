@@ -20,6 +20,7 @@ def test_the_shipped_config_is_valid_and_uses_the_presets():
         "revenuecat",
         "lemonsqueezy",
         "apple",
+        "googleplay",
         "clerk",
         "auth0",
         "okta",

@@ -38,7 +38,9 @@ def run(args: argparse.Namespace) -> int:
             return fail(f"no source named {args.source!r} (known: {', '.join(config.sources)})")
         body = args.payload.read_bytes()
         secret = (
-            first_secret(load_signing_secrets(args.secrets)[0], args.source) if source.provider.needs_secret else ""
+            first_secret(load_signing_secrets(args.secrets)[0], args.source)
+            if source.provider.secret == "required"
+            else ""
         )
         headers = {**signed_headers(source, body, secret, now=int(time.time())), "Content-Type": "application/json"}
     except (ConfigError, LocalSecretsError, CannotSign) as exc:

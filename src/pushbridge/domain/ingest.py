@@ -99,7 +99,7 @@ class IngestService:
         except SignatureInvalid as exc:
             # Only a plain mismatch can be cured by a fresher secret; re-read it rarely.
             if (
-                not provider.needs_secret
+                provider.secret != "required"
                 or exc.reason != SignatureInvalid.reason
                 or now - self._last_forced_refresh < SECRET_REFRESH_INTERVAL
             ):
@@ -119,9 +119,11 @@ class IngestService:
         return source.provider.challenge(headers, self._signing_secrets(source, force=False), options=source.options)
 
     def _signing_secrets(self, source: Source, *, force: bool) -> list[str]:
-        if not source.provider.needs_secret:
+        if source.provider.secret == "none":
             return []
         entry = self._secrets.get(force=force).get(source.name)
+        if entry is None and source.provider.secret == "optional":
+            return []
         secrets = [entry] if isinstance(entry, str) else entry
         if not isinstance(secrets, list) or not secrets or not all(isinstance(s, str) and s for s in secrets):
             raise DependencyUnavailable(

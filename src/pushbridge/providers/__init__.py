@@ -7,6 +7,7 @@ from pushbridge.providers import (
     auth0,
     cognito,
     generic_hmac,
+    google_play,
     kinde,
     lemon_squeezy,
     okta,
@@ -36,6 +37,7 @@ PROVIDERS: dict[str, Provider] = {
         kinde.PROVIDER,
         cognito.PROVIDER,
         apple.PROVIDER,
+        google_play.PROVIDER,
     )
 }
 

@@ -155,7 +155,7 @@ PROVIDER = Provider(
     preset=PRESET,
     # Set appAccountToken (a UUID) to your user's id when the app starts the purchase.
     user_id="transaction.appAccountToken",
-    needs_secret=False,
+    secret="none",
     options=AppleOptions,
     docs="https://developer.apple.com/documentation/appstoreservernotifications",
 )

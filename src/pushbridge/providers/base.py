@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -67,8 +67,10 @@ class Provider:
     event_type: str | None = None
     docs: str = ""
     default_tolerance: int = 300
-    # False where the proof is a public-key signature (JWKS, x5c, OIDC): no signing secret.
-    needs_secret: bool = True
+    # The source's entry in the signing secret: "required" (HMAC keys, shared header values),
+    # "none" where the proof is a public-key signature (JWKS, x5c), "optional" where a stored
+    # secret serves something else (Google Play: the Play Developer API key for the user lookup).
+    secret: Literal["required", "optional", "none"] = "required"
     # The pydantic model of the source's `options:` (bundle id, JWKS URL, header names...).
     options: type[BaseModel] | None = None
     challenge: Challenge | None = None

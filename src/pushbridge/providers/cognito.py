@@ -60,7 +60,7 @@ PROVIDER = Provider(
     preset=PRESET,
     user_id="request.userAttributes.sub",
     hwid='request.userAttributes."custom:pushwoosh_hwid"',
-    needs_secret=False,
+    secret="none",
     http=False,
     docs="https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-identity-pools-working-with-aws-lambda-triggers.html",
 )

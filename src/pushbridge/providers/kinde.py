@@ -115,7 +115,7 @@ PROVIDER = Provider(
     preset=PRESET,
     user_id="data.user.id",
     hwid="data.user.properties.pushwoosh_hwid",
-    needs_secret=False,
+    secret="none",
     options=KindeOptions,
     docs="https://docs.kinde.com/integrate/webhooks/add-manage-webhooks",
 )

@@ -22,12 +22,18 @@ provider = PROVIDERS["kinde"]
 CLAIMS = payload("kinde", "user.created")
 
 
-@pytest.fixture
-def keys():
-    kinde._clients.clear()
+@pytest.fixture(scope="module")
+def key_server():
     server = KeyServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def keys(key_server):
+    kinde._clients.clear()
+    key_server.document, key_server.fetches, key_server.down = {"keys": []}, 0, False
+    yield key_server
     kinde._clients.clear()
 
 

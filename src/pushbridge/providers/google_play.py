@@ -1,0 +1,254 @@
+"""Google Play Real-time developer notifications (RTDN), through a Pub/Sub push subscription.
+
+Sources checked:
+- https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions : each push carries
+  ``Authorization: Bearer <Google-signed OIDC token>``; verify its signature, issuer
+  (accounts.google.com), expiry and **audience**, and that ``email`` is the push
+  subscription's service account with ``email_verified`` (the library does not check the
+  email for you). We verify with google-auth's ``google.auth.jwt.decode`` against Google's
+  published certificates, cached.
+- https://developer.android.com/google/play/billing/rtdn-reference : the body is
+  ``{"message": {"data": <base64 DeveloperNotification>, "messageId": ...}, "subscription": ...}``;
+  ``DeveloperNotification`` has ``packageName``, ``eventTimeMillis`` and one of
+  ``subscriptionNotification`` / ``oneTimeProductNotification`` / ``voidedPurchaseNotification``
+  / ``testNotification``, with numeric ``notificationType`` codes (mapped to names below).
+- The notification names **no user**. The app sets ``obfuscatedAccountId`` when it launches the
+  purchase (``BillingFlowParams.setObfuscatedAccountId``); with a service account key stored as
+  the source's secret, pushbridge reads it back from the Play Developer API
+  (``purchases.subscriptionsv2.get`` / ``purchases.products.get``) as the user id.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
+from pushbridge.models.event import ProviderEvent
+from pushbridge.providers.base import Headers, Provider, parse_json_object, require_header
+
+GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+PLAY_API_URL = "https://androidpublisher.googleapis.com"
+_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
+CERTS_REFRESH_COOLDOWN = 30.0
+
+SUBSCRIPTION_TYPES = {
+    1: "SUBSCRIPTION_RECOVERED", 2: "SUBSCRIPTION_RENEWED", 3: "SUBSCRIPTION_CANCELED", 4: "SUBSCRIPTION_PURCHASED",
+    5: "SUBSCRIPTION_ON_HOLD", 6: "SUBSCRIPTION_IN_GRACE_PERIOD", 7: "SUBSCRIPTION_RESTARTED",
+    8: "SUBSCRIPTION_PRICE_CHANGE_CONFIRMED", 9: "SUBSCRIPTION_DEFERRED", 10: "SUBSCRIPTION_PAUSED",
+    11: "SUBSCRIPTION_PAUSE_SCHEDULE_CHANGED", 12: "SUBSCRIPTION_REVOKED", 13: "SUBSCRIPTION_EXPIRED",
+    19: "SUBSCRIPTION_PRICE_CHANGE_UPDATED", 20: "SUBSCRIPTION_PENDING_PURCHASE_CANCELED",
+}  # fmt: skip
+ONE_TIME_TYPES = {1: "ONE_TIME_PRODUCT_PURCHASED", 2: "ONE_TIME_PRODUCT_CANCELED"}
+
+
+class GooglePlayOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    audience: str  # the push subscription's audience (by default its endpoint URL)
+    service_account_email: str  # the push subscription's service account
+    package_name: str | None = None  # when set, notifications for other packages are refused
+    lookup_user: bool = True  # read obfuscatedAccountId from the Play Developer API
+    certs_url: str = GOOGLE_CERTS_URL
+    api_url: str = PLAY_API_URL
+
+
+class _Certs:
+    """Google's OIDC signing certificates, cached per container; refetched when a token names
+    an unknown key id (at most every CERTS_REFRESH_COOLDOWN seconds)."""
+
+    def __init__(self) -> None:
+        self._by_url: dict[str, tuple[float, dict[str, str]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: str, kid: str | None) -> dict[str, str]:
+        with self._lock:
+            fetched_at, certs = self._by_url.get(url, (float("-inf"), {}))
+            stale = time.monotonic() - fetched_at > 3600
+            unknown = kid is not None and kid not in certs and time.monotonic() - fetched_at > CERTS_REFRESH_COOLDOWN
+            if not certs or stale or unknown:
+                certs = _fetch_json(url, what="Google's certificates")
+                self._by_url[url] = (time.monotonic(), certs)
+            return certs
+
+
+_certs = _Certs()
+_credentials: dict[str, Any] = {}
+
+
+def _http() -> Any:
+    from pushbridge.adapters.pushwoosh import shared_pool
+
+    return shared_pool()
+
+
+def _fetch_json(url: str, *, what: str, headers: dict[str, str] | None = None) -> Any:
+    import urllib3
+
+    try:
+        response = _http().request(
+            "GET", url, headers=headers, timeout=urllib3.Timeout(connect=2, read=3), retries=False
+        )
+    except urllib3.exceptions.HTTPError:
+        raise DependencyUnavailable(f"cannot reach {what}", reason="google_unavailable") from None
+    if response.status == 404 or response.status == 410:
+        return None
+    if response.status != 200:
+        raise DependencyUnavailable(f"{what} answered HTTP {response.status}", reason="google_unavailable")
+    return json.loads(response.data)
+
+
+def verify(
+    body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float,
+    options: GooglePlayOptions | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    import google.auth.exceptions
+    import jwt as pyjwt
+    from google.auth import jwt as google_jwt
+
+    if options is None:
+        raise SignatureInvalid("the googleplay source needs options.audience and options.service_account_email")
+    authorization = require_header(headers, "Authorization")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise SignatureInvalid("expected Authorization: Bearer <OIDC token>", reason="malformed_signature_header")
+    try:
+        kid = pyjwt.get_unverified_header(token).get("kid")
+        claims = google_jwt.decode(
+            token, certs=_certs.get(options.certs_url, kid), audience=options.audience, clock_skew_in_seconds=60
+        )
+    except (ValueError, google.auth.exceptions.GoogleAuthError, pyjwt.PyJWTError) as exc:
+        raise SignatureInvalid(f"push token not verified: {str(exc)[:120]}") from None
+    if claims.get("iss") not in _ISSUERS:
+        raise SignatureInvalid("push token not issued by Google")
+    if claims.get("email") != options.service_account_email or claims.get("email_verified") is not True:
+        raise SignatureInvalid("push token is not from the configured service account")
+
+    verified = _envelope(body)
+    package = verified["notification"].get("packageName")
+    if options.package_name and package != options.package_name:
+        raise SignatureInvalid(f"notification for package {package!r} is not accepted")
+    key = secrets[0] if secrets else None
+    if options.lookup_user and key:
+        verified["purchase"] = _purchase(verified["notification"], key, options.api_url)
+    return verified
+
+
+def _envelope(body: bytes) -> dict[str, Any]:
+    push = parse_json_object(body)
+    message = push.get("message")
+    if not isinstance(message, dict) or not isinstance(message.get("data"), str):
+        raise MalformedPayload("a Pub/Sub push needs message.data")
+    try:
+        notification = json.loads(base64.b64decode(message["data"], validate=True))
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        raise MalformedPayload("message.data is not a base64 DeveloperNotification") from None
+    if not isinstance(notification, dict):
+        raise MalformedPayload("message.data is not a DeveloperNotification")
+    metadata = {k: v for k, v in message.items() if k != "data"}
+    return {"notification": notification, "message": metadata, "subscription": push.get("subscription")}
+
+
+def _purchase(notification: dict[str, Any], service_account_key: str, api_url: str) -> dict[str, Any] | None:
+    """The purchase from the Play Developer API, for its obfuscatedAccountId."""
+    package = notification.get("packageName")
+    if sub := notification.get("subscriptionNotification"):
+        path = (
+            f"/androidpublisher/v3/applications/{package}/purchases/subscriptionsv2/tokens/{sub.get('purchaseToken')}"
+        )
+    elif one := notification.get("oneTimeProductNotification"):
+        path = f"/androidpublisher/v3/applications/{package}/purchases/products/{one.get('sku')}/tokens/{one.get('purchaseToken')}"
+    else:
+        return None
+    token = _access_token(service_account_key)
+    return _fetch_json(api_url + path, what="the Play Developer API", headers={"Authorization": f"Bearer {token}"})
+
+
+def _access_token(service_account_key: str) -> str:
+    import google.auth.exceptions
+    from google.auth.transport.urllib3 import Request
+    from google.oauth2 import service_account
+
+    credentials = _credentials.get(service_account_key)
+    if credentials is None:
+        try:
+            info = json.loads(service_account_key)
+            credentials = service_account.Credentials.from_service_account_info(
+                info, scopes=["https://www.googleapis.com/auth/androidpublisher"]
+            )
+        except (ValueError, KeyError):
+            raise DependencyUnavailable(
+                "the googleplay secret is not a service account key", reason="secret_malformed"
+            ) from None
+        _credentials[service_account_key] = credentials
+    if not credentials.valid:
+        try:
+            credentials.refresh(Request(_http()))
+        except google.auth.exceptions.GoogleAuthError:
+            raise DependencyUnavailable("cannot get a Play Developer API token", reason="google_unavailable") from None
+    return credentials.token
+
+
+def parse(
+    body: bytes, headers: Headers, *, options=None, verified: dict[str, Any] | None = None
+) -> list[ProviderEvent]:
+    if not isinstance(verified, dict) or not isinstance(verified.get("notification"), dict):
+        raise MalformedPayload("a Play notification is verified first; nothing was decoded")
+    notification, message = verified["notification"], verified.get("message") or {}
+    message_id = message.get("messageId") or message.get("message_id")
+    if not isinstance(message_id, str) or not message_id:
+        raise MalformedPayload("a Pub/Sub push needs message.messageId")
+    millis = notification.get("eventTimeMillis")
+    time_ = int(millis) // 1000 if isinstance(millis, str | int) and str(millis).isdigit() else None
+    return [ProviderEvent(id=message_id, type=_type(notification), time=time_, payload=verified)]
+
+
+def _type(notification: dict[str, Any]) -> str:
+    if sub := notification.get("subscriptionNotification"):
+        return SUBSCRIPTION_TYPES.get(sub.get("notificationType"), f"SUBSCRIPTION_{sub.get('notificationType')}")
+    if one := notification.get("oneTimeProductNotification"):
+        return ONE_TIME_TYPES.get(one.get("notificationType"), f"ONE_TIME_PRODUCT_{one.get('notificationType')}")
+    if "voidedPurchaseNotification" in notification:
+        return "VOIDED_PURCHASE"
+    if "testNotification" in notification:
+        return "TEST"
+    return ""
+
+
+_ATTRIBUTES = {
+    "product": {"path": "notification.subscriptionNotification.subscriptionId || purchase.lineItems[0].productId || notification.oneTimeProductNotification.sku"},
+    "package": {"path": "notification.packageName"},
+}  # fmt: skip
+
+# TEST is answered 200 {"status": "ignored"}.
+PRESET = [
+    {"name": f"googleplay-{kind.lower().replace('_', '-')}", "match": kind, "post_event": {"event": event, "attributes": _ATTRIBUTES}}
+    for kind, event in (
+        ("SUBSCRIPTION_PURCHASED", "SubscriptionStarted"),
+        ("SUBSCRIPTION_RENEWED", "Renewal"),
+        ("SUBSCRIPTION_CANCELED", "Cancellation"),
+        ("SUBSCRIPTION_IN_GRACE_PERIOD", "BillingIssue"),
+        ("SUBSCRIPTION_ON_HOLD", "BillingIssue"),
+        ("SUBSCRIPTION_EXPIRED", "Expiration"),
+        ("SUBSCRIPTION_REVOKED", "Refund"),
+        ("ONE_TIME_PRODUCT_PURCHASED", "PurchaseCompleted"),
+    )
+]  # fmt: skip
+
+PROVIDER = Provider(
+    name="googleplay",
+    verify=verify,
+    parse=parse,
+    preset=PRESET,
+    user_id="purchase.externalAccountIdentifiers.obfuscatedExternalAccountId || purchase.obfuscatedExternalAccountId",
+    secret="optional",  # the proof is Google's OIDC token; a stored secret is the lookup's key
+    options=GooglePlayOptions,
+    docs="https://developer.android.com/google/play/billing/rtdn-reference",
+)
