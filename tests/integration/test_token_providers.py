@@ -1,0 +1,100 @@
+"""Kinde, Apple and Google Play through the real ingest handler on moto: the public-key proof
+is checked before anything is queued, and no signing secret is needed."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+
+from pushbridge.adapters.command_queue import SqsCommandQueue
+from pushbridge.adapters.secrets import SecretsManagerJson
+from pushbridge.config.loader import parse_config
+from pushbridge.domain.ingest import IngestService
+from pushbridge.handlers import ingest
+from pushbridge.providers import google_play, kinde
+from tests.support.apple_chain import AppleLikeChain
+from tests.support.samples import APPLICATION, payload
+from tests.support.token_keys import GoogleApis, KeyServer, RsaKey, self_signed_pem
+
+AUDIENCE = "https://abc.execute-api.eu-west-1.amazonaws.com/webhooks/googleplay"
+PUSHER = "play-rtdn-push@my-project.iam.gserviceaccount.com"
+
+
+@pytest.fixture
+def token_stack(stack, tmp_path):
+    jwks, certs, apis = KeyServer(), KeyServer(), GoogleApis()
+    chain = AppleLikeChain()
+    (tmp_path / "root.der").write_bytes(chain.root_der())
+    config = parse_config(
+        f"""
+application: {APPLICATION}
+sources:
+  kinde: {{provider: kinde, options: {{jwks_url: "{jwks.url}"}}}}
+  apple:
+    provider: apple
+    options: {{bundle_id: com.example.app, app_apple_id: 1234567890, root_certificates: ["{tmp_path / "root.der"}"]}}
+  googleplay:
+    provider: googleplay
+    options: {{audience: "{AUDIENCE}", service_account_email: "{PUSHER}", certs_url: "{certs.url}", api_url: "{apis.url}"}}
+"""
+    )
+    kinde._clients.clear()
+    google_play._certs = google_play._Certs()
+    ingest.use(IngestService(config, SecretsManagerJson(stack.signing_secret_id), SqsCommandQueue(stack.queue_url)))
+    yield stack, jwks, certs, chain
+    for server in (jwks, certs, apis):
+        server.stop()
+
+
+def test_kinde(token_stack):
+    stack, jwks, _, _ = token_stack
+    key = RsaKey("kid-1")
+    jwks.publish(key)
+    token = key.token(payload("kinde", "user.deleted")).encode()
+    assert stack.post("kinde", token, {"Content-Type": "application/jwt"})[0] == 202
+    assert [c["method"] for c in stack.peek()] == ["delete_user"]
+    status, answer = stack.post("kinde", RsaKey("kid-1").token(payload("kinde", "user.deleted")).encode(), {})
+    assert (status, answer["reason"]) == (401, "signature_invalid")
+
+
+def test_apple(token_stack):
+    stack, _, _, chain = token_stack
+    claims = payload("apple", "DID_RENEW")
+    transaction = claims.pop("transaction")
+    claims.pop("renewal")
+    claims["data"].pop("signedRenewalInfo")
+    claims["data"]["signedTransactionInfo"] = chain.sign(transaction)
+    body = json.dumps({"signedPayload": chain.sign(claims)}).encode()
+    assert stack.post("apple", body, {})[0] == 202
+    [command] = stack.peek()
+    assert (command["event"], command["user_id"]) == ("Renewal", "5b4f7c7e-2a1d-4c3b-9e8f-0a1b2c3d4e5f")
+    forged = json.dumps({"signedPayload": AppleLikeChain().sign(claims)}).encode()
+    assert stack.post("apple", forged, {})[0] == 401
+    assert stack.queued() == 1
+
+
+def test_google_play_without_a_lookup_key_is_accepted_but_maps_no_user(token_stack):
+    stack, _, certs, _ = token_stack
+    key = RsaKey("g1")
+    certs.document = {"g1": self_signed_pem(key)}
+    sample = payload("googleplay", "SUBSCRIPTION_RENEWED")
+    data = base64.b64encode(json.dumps(sample["notification"]).encode()).decode()
+    body = json.dumps({"message": {**sample["message"], "data": data}, "subscription": sample["subscription"]}).encode()
+    now = int(time.time())
+    token = key.token(
+        {
+            "iss": "accounts.google.com",
+            "aud": AUDIENCE,
+            "email": PUSHER,
+            "email_verified": True,
+            "iat": now,
+            "exp": now + 600,
+        }
+    )
+    status, answer = stack.post("googleplay", body, {"Authorization": f"Bearer {token}"})
+    assert (status, answer["status"]) == (200, "ignored")  # no user id: the rule was skipped, nothing queued
+    assert stack.post("googleplay", body, {"Authorization": "Bearer " + token[:-4] + "AAAA"})[0] == 401
+    assert stack.queued() == 0
