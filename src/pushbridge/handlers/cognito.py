@@ -25,18 +25,10 @@ def service() -> IngestService:
     global _service
     if _service is None:
         from pushbridge.adapters.aws import client as aws_client
-        from pushbridge.adapters.command_queue import SqsCommandQueue
-        from pushbridge.adapters.secrets import StaticJson
-        from pushbridge.config.loader import load_config
-        from pushbridge.settings import TriggerSettings
+        from pushbridge.handlers.trusted_intake import build_trusted_ingest
 
-        settings = TriggerSettings.from_env()
         sqs = aws_client("sqs", connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2})
-        _service = IngestService(
-            load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application),
-            StaticJson({}),  # nothing to verify: the trigger comes from inside the account
-            SqsCommandQueue(settings.queue_url, client=sqs),
-        )
+        _service = build_trusted_ingest(sqs_client=sqs)
     return _service
 
 

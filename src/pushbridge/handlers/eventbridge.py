@@ -32,17 +32,9 @@ def use(service: IngestService | None) -> None:
 def service() -> IngestService:
     global _service
     if _service is None:
-        from pushbridge.adapters.command_queue import SqsCommandQueue
-        from pushbridge.adapters.secrets import StaticJson
-        from pushbridge.config.loader import load_config
-        from pushbridge.settings import TriggerSettings
+        from pushbridge.handlers.trusted_intake import build_trusted_ingest
 
-        settings = TriggerSettings.from_env()
-        _service = IngestService(
-            load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application),
-            StaticJson({}),  # nothing to verify: the bus is inside the account
-            SqsCommandQueue(settings.queue_url),
-        )
+        _service = build_trusted_ingest()
     return _service
 
 

@@ -130,6 +130,13 @@ def keys_from_secrets(secrets: Sequence[str], to_key: Callable[[str], bytes], so
     return keys
 
 
+def utf8_key(secret: str) -> bytes:
+    """The secret string itself as the HMAC key (Stripe, Paddle, WorkOS, Lemon Squeezy...)."""
+    if not secret:
+        raise ValueError("empty secret")
+    return secret.encode()
+
+
 def hmac_hex(key: bytes, message: bytes, algorithm: str = "sha256") -> bytes:
     return hmac.new(key, message, algorithm).hexdigest().encode()
 

@@ -31,6 +31,7 @@ from pushbridge.providers.base import (
     parse_int,
     parse_json_object,
     require_header,
+    utf8_key,
 )
 
 
@@ -62,12 +63,6 @@ class GenericHmacOptions(BaseModel):
         return self
 
 
-def _key(secret: str) -> bytes:
-    if not secret:
-        raise ValueError("empty secret")
-    return secret.encode()
-
-
 def _signed(options: GenericHmacOptions, body: bytes, timestamp: str) -> bytes:
     before, _, after = options.signed_content.partition("{body}")
     return before.replace("{timestamp}", timestamp).encode() + body + after.replace("{timestamp}", timestamp).encode()
@@ -92,14 +87,14 @@ def verify(
         timestamp = require_header(headers, options.timestamp_header)
         check_timestamp(parse_int(timestamp, options.timestamp_header), now=now, tolerance=tolerance)
     message = _signed(options, body, timestamp)
-    expected = (_digest(options, key, message) for key in keys_from_secrets(secrets, _key, "generic hmac"))
+    expected = (_digest(options, key, message) for key in keys_from_secrets(secrets, utf8_key, "generic hmac"))
     if not any_signature_matches(expected, [presented.encode("utf-8", "replace")]):
         raise SignatureInvalid(f"{options.signature_header} does not match the shared secret")
 
 
 def sign(body: bytes, secret: str, *, now: int, options: GenericHmacOptions | None = None) -> dict[str, str]:
     options = options or GenericHmacOptions()
-    headers = {options.signature_header: _digest(options, _key(secret), _signed(options, body, str(now))).decode()}
+    headers = {options.signature_header: _digest(options, utf8_key(secret), _signed(options, body, str(now))).decode()}
     if options.timestamp_header:
         headers[options.timestamp_header] = str(now)
     return headers

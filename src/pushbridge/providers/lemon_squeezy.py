@@ -27,24 +27,19 @@ from pushbridge.providers.base import (
     keys_from_secrets,
     parse_json_object,
     require_header,
+    utf8_key,
 )
-
-
-def _key(secret: str) -> bytes:
-    if not secret:
-        raise ValueError("empty secret")
-    return secret.encode()
 
 
 def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float, options=None) -> None:
     signature = require_header(headers, "X-Signature").lower().encode("ascii", "replace")
-    expected = (hmac_hex(key, body) for key in keys_from_secrets(secrets, _key, "lemon squeezy"))
+    expected = (hmac_hex(key, body) for key in keys_from_secrets(secrets, utf8_key, "lemon squeezy"))
     if not any_signature_matches(expected, [signature]):
         raise SignatureInvalid("X-Signature does not match the signing secret")
 
 
 def sign(body: bytes, secret: str, *, now: int, options=None) -> dict[str, str]:
-    return {"X-Signature": hmac_hex(_key(secret), body).decode()}
+    return {"X-Signature": hmac_hex(utf8_key(secret), body).decode()}
 
 
 def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list[ProviderEvent]:

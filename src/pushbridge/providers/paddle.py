@@ -29,13 +29,8 @@ from pushbridge.providers.base import (
     parse_int,
     parse_json_object,
     require_header,
+    utf8_key,
 )
-
-
-def _key(secret: str) -> bytes:
-    if not secret:
-        raise ValueError("empty secret")
-    return secret.encode()
 
 
 def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float, options=None) -> None:
@@ -55,13 +50,13 @@ def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: 
     timestamp = parse_int(timestamps[0], "Paddle-Signature timestamp")
     check_timestamp(timestamp, now=now, tolerance=tolerance)
     signed = f"{timestamp}:".encode() + body
-    expected = (hmac_hex(key, signed) for key in keys_from_secrets(secrets, _key, "paddle"))
+    expected = (hmac_hex(key, signed) for key in keys_from_secrets(secrets, utf8_key, "paddle"))
     if not any_signature_matches(expected, signatures):
         raise SignatureInvalid("no Paddle-Signature h1 matches the secret key")
 
 
 def sign(body: bytes, secret: str, *, now: int, options=None) -> dict[str, str]:
-    return {"Paddle-Signature": f"ts={now};h1={hmac_hex(_key(secret), f'{now}:'.encode() + body).decode()}"}
+    return {"Paddle-Signature": f"ts={now};h1={hmac_hex(utf8_key(secret), f'{now}:'.encode() + body).decode()}"}
 
 
 def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list[ProviderEvent]:

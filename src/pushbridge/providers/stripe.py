@@ -26,13 +26,8 @@ from pushbridge.providers.base import (
     parse_int,
     parse_json_object,
     require_header,
+    utf8_key,
 )
-
-
-def _stripe_key(secret: str) -> bytes:
-    if not secret:
-        raise ValueError("empty secret")
-    return secret.encode()
 
 
 def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float, options=None) -> None:
@@ -55,14 +50,14 @@ def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: 
     check_timestamp(timestamp, now=now, tolerance=tolerance)
 
     signed = str(timestamp).encode() + b"." + body
-    keys = keys_from_secrets(secrets, _stripe_key, "stripe")
+    keys = keys_from_secrets(secrets, utf8_key, "stripe")
     expected = (hmac_hex(key, signed) for key in keys)
     if not any_signature_matches(expected, signatures):
         raise SignatureInvalid("no Stripe-Signature v1 matches the endpoint secret")
 
 
 def sign(body: bytes, secret: str, *, now: int, options=None) -> dict[str, str]:
-    digest = hmac_hex(_stripe_key(secret), str(now).encode() + b"." + body).decode()
+    digest = hmac_hex(utf8_key(secret), str(now).encode() + b"." + body).decode()
     return {"Stripe-Signature": f"t={now},v1={digest}"}
 
 

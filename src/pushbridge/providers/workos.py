@@ -26,13 +26,8 @@ from pushbridge.providers.base import (
     parse_int,
     parse_json_object,
     require_header,
+    utf8_key,
 )
-
-
-def _key(secret: str) -> bytes:
-    if not secret:
-        raise ValueError("empty secret")
-    return secret.encode()
 
 
 def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float, options=None) -> None:
@@ -49,14 +44,14 @@ def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: 
     check_timestamp(milliseconds // 1000, now=now, tolerance=tolerance)
     signed = f"{milliseconds}.".encode() + body
     candidates = [v.lower().encode("ascii", "replace") for v in fields["v1"]]
-    expected = (hmac_hex(key, signed) for key in keys_from_secrets(secrets, _key, "workos"))
+    expected = (hmac_hex(key, signed) for key in keys_from_secrets(secrets, utf8_key, "workos"))
     if not any_signature_matches(expected, candidates):
         raise SignatureInvalid("no WorkOS-Signature v1 matches the endpoint secret")
 
 
 def sign(body: bytes, secret: str, *, now: int, options=None) -> dict[str, str]:
     milliseconds = now * 1000
-    digest = hmac_hex(_key(secret), f"{milliseconds}.".encode() + body).decode()
+    digest = hmac_hex(utf8_key(secret), f"{milliseconds}.".encode() + body).decode()
     return {"WorkOS-Signature": f"t={milliseconds}, v1={digest}"}
 
 

@@ -1,0 +1,22 @@
+"""The ingest service for intakes from inside the AWS account (EventBridge, Cognito triggers):
+the same configuration, rules and queue as the webhook path, and nothing to verify."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pushbridge.domain.ingest import IngestService
+
+
+def build_trusted_ingest(*, sqs_client: Any = None) -> IngestService:
+    from pushbridge.adapters.command_queue import SqsCommandQueue
+    from pushbridge.adapters.secrets import StaticJson
+    from pushbridge.config.loader import load_config
+    from pushbridge.settings import TriggerSettings
+
+    settings = TriggerSettings.from_env()
+    return IngestService(
+        load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application),
+        StaticJson({}),  # no signing secrets: nothing here arrives over the internet
+        SqsCommandQueue(settings.queue_url, client=sqs_client),
+    )
