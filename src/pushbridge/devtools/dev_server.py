@@ -43,6 +43,9 @@ class Console:
         self.emit(f"{time.strftime('%H:%M:%S')}  {kind:<8} {text}")
 
     def webhook(self, source: str, status: int, answer: dict[str, Any]) -> None:
+        if "verification" in answer:
+            self.line("webhook", f"{source}  verification challenge -> {status} answered")
+            return
         types = ", ".join(answer.get("event_types") or []) or "-"
         verdict = answer.get("status", "?")
         if verdict == "accepted":
