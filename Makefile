@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install test lint check events local-aws dev build deploy clean
+.PHONY: help install test lint check events local-aws dev soak build deploy clean
 
 help:
 	@echo "make dev      install, then run pushbridge locally (no AWS account needed)"
@@ -13,6 +13,7 @@ help:
 	@echo "make events   re-sign events/apigw/*.json for sam local invoke (signatures expire)"
 	@echo "make local-aws  a local AWS stand-in (moto) for sam local invoke with events/env.json"
 	@echo "make lint     ruff, and cfn-lint on the SAM template (same check as sam validate --lint)"
+	@echo "make soak     the fault soak (WEBHOOKS=2000): 0 lost, 0 duplicated, order kept"
 	@echo "make build    sam build;  make deploy: sam deploy --guided"
 
 $(STAMP): pyproject.toml
@@ -46,6 +47,10 @@ local-aws: $(STAMP)
 
 dev: $(STAMP)
 	$(BIN)/pushbridge dev
+
+# The fault soak: 2,000 webhooks through pushbridge dev against a failing local Pushwoosh.
+soak: $(STAMP)
+	$(BIN)/python -m tests.soak --webhooks $(or $(WEBHOOKS),2000)
 
 build: lint
 	sam build

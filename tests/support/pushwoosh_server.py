@@ -4,6 +4,7 @@ answers from a script of faults, then with success."""
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from collections import deque
@@ -54,6 +55,7 @@ class FakePushwoosh:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self.connections = 0
+        self._chaos: tuple[float, list[Fault], random.Random] | None = None
 
     @property
     def url(self) -> str:
@@ -73,10 +75,16 @@ class FakePushwoosh:
         with self._lock:
             self._script.extend(faults)
 
+    def chaos(self, rate: float, faults: list[Fault], *, seed: int = 0) -> None:
+        """Beyond the script, answer a ``rate`` share of requests with one of ``faults``."""
+        with self._lock:
+            self._chaos = (rate, faults, random.Random(seed))
+
     def reset(self) -> None:
         with self._lock:
             self._script.clear()
             self.requests.clear()
+            self._chaos = None
 
     def calls(self, path: str | None = None) -> list[Recorded]:
         with self._lock:
@@ -84,7 +92,13 @@ class FakePushwoosh:
 
     def _next(self) -> Fault | None:
         with self._lock:
-            return self._script.popleft() if self._script else None
+            if self._script:
+                return self._script.popleft()
+            if self._chaos is not None:
+                rate, faults, rng = self._chaos
+                if rng.random() < rate:
+                    return rng.choice(faults)
+            return None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -113,13 +127,16 @@ class FakePushwoosh:
                     self.connection.close()
                     return
                 payload = b"" if fault.body is None else json.dumps(fault.body).encode()
-                self.send_response(fault.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in fault.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(fault.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    for name, value in fault.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up waiting (a read timeout)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output quiet

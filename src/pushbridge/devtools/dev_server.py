@@ -85,6 +85,14 @@ class ReportingPushwoosh:
         return result
 
 
+def _forget_metrics() -> None:
+    # With metrics disabled Powertools skips the flush but keeps the values, and prints them
+    # once 100 pile up; a long-running dev server must drop them after each invocation.
+    from pushbridge.observability import metrics
+
+    metrics.clear_metrics()
+
+
 @dataclass
 class DevReport:
     queued: int
@@ -174,6 +182,8 @@ class DevServer:
             except Exception as exc:  # an invocation error: Lambda would retry the whole batch
                 self.console.line("error", f"delivery invocation failed: {type(exc).__name__}: {exc}")
                 return {m.id for m in batch}
+            finally:
+                _forget_metrics()
         return {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
 
     def _retrying(self, message: Message, delay: float) -> None:
@@ -224,7 +234,10 @@ class DevServer:
                 source = path.removeprefix("/webhooks/") if path.startswith("/webhooks/") else None
                 event = http_api_event(source, body, headers, method=method, path=path)
                 with server._ingest_lock:
-                    response = server._ingest.lambda_handler(event, LambdaContext("ingest", 10))
+                    try:
+                        response = server._ingest.lambda_handler(event, LambdaContext("ingest", 10))
+                    finally:
+                        _forget_metrics()
                 answer = json.loads(response.get("body") or "{}")
                 self._answer(response["statusCode"], answer)
                 server.console.webhook(source or path, response["statusCode"], answer)
