@@ -66,3 +66,15 @@ def log_lines():
     yield collector.lines
     logger._logger.removeHandler(collector)
     root.removeHandler(collector)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many fuzz cases ran, per target (issue: 'print how many cases ran')."""
+    import sys
+
+    fuzz = sys.modules.get("tests.fuzz.test_fuzz_ingest")
+    if fuzz is not None and fuzz.CASES:
+        terminalreporter.section("fuzzing")
+        for target, count in sorted(fuzz.CASES.items()):
+            terminalreporter.write_line(f"{count:>7} cases  {target}")
+        terminalreporter.write_line(f"{sum(fuzz.CASES.values()):>7} cases  in all")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -49,8 +50,7 @@ def service() -> IngestService:
 def receive_webhook(source: str) -> Response:
     event = app.current_event
     ingest = service()
-    ingest.source(source)  # 404 before anything else is read
-    ingest.check_size(len(event.body or "") * 3 // 4 if event.is_base64_encoded else len((event.body or "").encode()))
+    ingest.source(source)  # 404 before the body is even decoded
     result = ingest.handle(source, Headers(event.headers), raw_body(event.body, event.is_base64_encoded))
     return _json(result.status, result.body)
 
@@ -66,7 +66,10 @@ def raw_body(body: str | None, is_base64_encoded: bool) -> bytes:
     if body is None:
         return b""
     if not is_base64_encoded:
-        return body.encode("utf-8", "surrogateescape")
+        try:
+            return body.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: API Gateway base64-encodes non-UTF-8 bodies
+            raise MalformedPayload("body is not valid UTF-8") from None
     try:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
@@ -117,4 +120,25 @@ def _json(status: int, body: dict[str, Any]) -> Response:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     count("WebhooksReceived")
+    if not _is_http_api_event(event):
+        # Not what API Gateway sends (a misconfigured integration, a hand-made test event).
+        count("WebhooksRejected", reason="malformed_request")
+        return _raw_json(
+            400, {"status": "rejected", "reason": "malformed_request", "message": "not an HTTP API v2 event"}
+        )
     return app.resolve(event, context)
+
+
+def _is_http_api_event(event: Any) -> bool:
+    context = event.get("requestContext") if isinstance(event, dict) else None
+    return (
+        isinstance(context, dict)
+        and isinstance(context.get("http"), dict)
+        and isinstance(context["http"].get("method"), str)
+        and isinstance(event.get("rawPath"), str)
+        and isinstance(event.get("headers", {}), dict)
+    )
+
+
+def _raw_json(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
