@@ -68,9 +68,20 @@ def log_lines():
     root.removeHandler(collector)
 
 
-def pytest_terminal_summary(terminalreporter):
-    """How many fuzz cases ran, per target (issue: 'print how many cases ran')."""
+def pytest_terminal_summary(terminalreporter, config):
+    """How many fuzz cases ran, and what the log scan found."""
     import sys
+
+    scan = getattr(config, "_pushbridge_log_scan", None)
+    if scan is not None:
+        lines, checked, leaks = scan
+        terminalreporter.section("log scan")
+        terminalreporter.write_line(
+            f"{lines} log lines from the whole run, {checked} secrets, tokens, signatures, e-mails and payload markers "
+            f"looked for: {len(leaks)} found"
+        )
+        for leak in leaks[:20]:
+            terminalreporter.write_line(f"  LEAK: {leak[:80]}")
 
     fuzz = sys.modules.get("tests.fuzz.test_fuzz_ingest")
     if fuzz is not None and fuzz.CASES:
@@ -78,3 +89,65 @@ def pytest_terminal_summary(terminalreporter):
         for target, count in sorted(fuzz.CASES.items()):
             terminalreporter.write_line(f"{count:>7} cases  {target}")
         terminalreporter.write_line(f"{sum(fuzz.CASES.values()):>7} cases  in all")
+
+
+# --- the whole suite's logs, scanned at the end for what must never be logged -------------------
+
+_SESSION_LOGS: list[str] = []
+_PRESENTED: set[str] = set()  # every signature / auth header value that reached pushbridge
+_SIGNATURE_HEADER_HINTS = ("signature", "authorization", "x-hub-", "x-okta-verification")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_every_log_line():
+    from pushbridge.observability import logger
+    from pushbridge.providers import base
+
+    collector = _Collector(logger.registered_handler.formatter)
+    logger._logger.addHandler(collector)
+    logging.getLogger().addHandler(collector)
+    original_init = base.Headers.__init__
+
+    def recording_init(self, headers=None):
+        original_init(self, headers)
+        for name, value in self._items.items():
+            if any(hint in name for hint in _SIGNATURE_HEADER_HINTS) and len(value) >= 12:
+                _PRESENTED.add(value)
+                _PRESENTED.update(
+                    part for part in value.replace(";", ",").replace(" ", ",").split(",") if len(part) >= 16
+                )
+
+    base.Headers.__init__ = recording_init
+    yield
+    base.Headers.__init__ = original_init
+    _SESSION_LOGS.extend(collector.lines)
+
+
+def _forbidden() -> set[str]:
+    import json as _json
+    import re
+    from importlib import resources
+    from pathlib import Path
+
+    from tests.support import samples
+
+    secrets = {v for v in samples.SIGNING_SECRETS.values()} | {samples.PUSHWOOSH_TOKEN, "pw-token-ROTATED"}
+    sample = _json.loads(resources.files("pushbridge.devtools").joinpath("sample_secrets.json").read_text())
+    secrets |= {v for k, v in sample.items() if not k.startswith("_")}
+    emails = set()
+    for path in Path(samples.PAYLOADS).glob("*/*.json"):
+        emails |= set(re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", path.read_text()))
+    # Pieces only a whole payload would carry.
+    payload_markers = {'"customer_details"', '"unsafe_metadata"', '"email_addresses"', '"subscriber_attributes"'}
+    return {s for s in secrets | emails | payload_markers | _PRESENTED if len(s) >= 6}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not _SESSION_LOGS:
+        return
+    forbidden = _forbidden()
+    text = "\n".join(_SESSION_LOGS)
+    leaks = sorted(f for f in forbidden if f in text)
+    session.config._pushbridge_log_scan = (len(_SESSION_LOGS), len(forbidden), leaks)
+    if leaks:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
