@@ -19,8 +19,11 @@ SHARED_SECRET_SOURCES = sorted(s for s in CONFIG.sources if CONFIG.sources[s].pr
 
 
 def _flip_last_character(value: str) -> str:
-    last = value[-1]
-    return value[:-1] + ("A" if last != "A" else "B") if not last.isdigit() else value[:-1] + str((int(last) + 1) % 10)
+    # Another character of the same alphabet (hex stays hex, whatever the case), so the forgery
+    # is well-formed and differs only in value. A base64 tail ends in "=": flip the one before.
+    index = len(value.rstrip("=")) - 1
+    replacement = "0" if value[index].lower() != "0" else "1"
+    return value[:index] + replacement + value[index + 1 :]
 
 
 @pytest.mark.parametrize("source", SHARED_SECRET_SOURCES)
