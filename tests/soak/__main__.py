@@ -17,4 +17,6 @@ result = run_soak(args.webhooks, fault_rate=args.fault_rate, seed=args.seed)
 print(result.table())
 for line in result.rejected[:10]:
     print("rejected:", line)
+for line in result.violations[:5]:
+    print("order:", line)
 sys.exit(0 if result.lost == result.duplicated == result.order_violations == 0 and not result.rejected else 1)

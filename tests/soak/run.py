@@ -48,10 +48,16 @@ def _stripe(kind: str) -> Callable[[int, str], dict]:
 
 
 def _clerk(kind: str) -> Callable[[int, str], dict]:
+    # registerUser and deleteUser bodies carry no timestamp: a device of its own and a user of
+    # its own keep every expected body distinct, so the accounting below is exact.
     def make(i: int, user: str) -> dict:
         body = payload("clerk", kind)
         body["timestamp"] = (BASE + i) * 1000
-        body["data"]["user_id" if kind == "session.created" else "id"] = user
+        if kind == "user.created":
+            body["data"]["unsafe_metadata"]["pushwoosh_hwid"] = f"hwid{i:028d}"
+        body["data"]["user_id" if kind == "session.created" else "id"] = (
+            f"user_gone_{i}" if kind == "user.deleted" else user
+        )
         return body
 
     return make
@@ -101,7 +107,8 @@ def _lemonsqueezy(i: int, user: str) -> dict:
 
 
 def _backend(i: int, user: str) -> dict:
-    return {**payload("backend", "user.signed_up"), "id": f"evt_soak_{i}", "user_id": user, "occurred_at": BASE + i}
+    body = payload("backend", "user.signed_up")
+    return {**body, "id": f"evt_soak_{i}", "user_id": user, "occurred_at": BASE + i, "hwid": f"hwid{i:028d}"}
 
 
 GENERATORS: list[tuple[str, Callable[[int, str], dict]]] = [
@@ -144,6 +151,7 @@ class SoakResult:
     order_violations: int = 0
     wall_seconds: float = 0.0
     rejected: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
 
     def table(self) -> str:
         rows = [
@@ -264,7 +272,9 @@ def run_soak(webhooks: int = 2000, *, fault_rate: float = 0.3, seed: int = 7) ->
     for user, accepted in accepted_order.items():
         want = [k for k in accepted if k not in reposted and delivered[k]]
         got = [k for k in delivered_order.get(user, []) if k not in reposted]
-        result.order_violations += int(got != want)
+        if got != want:
+            result.order_violations += 1
+            result.violations.append(f"{user}: accepted {want} delivered {got}")
     return result
 
 
