@@ -89,6 +89,21 @@ def require_header(headers: Headers, *names: str) -> str:
     raise SignatureInvalid(f"missing {names[0]} header")
 
 
+def signature_fields(header: str, separator: str, header_name: str) -> dict[str, list[str]]:
+    """``t=1,v1=ab,v1=cd`` -> ``{"t": ["1"], "v1": ["ab", "cd"]}`` (Stripe, Paddle, WorkOS)."""
+    fields: dict[str, list[str]] = {}
+    for item in header.split(separator):
+        key, sep, value = item.strip().partition("=")
+        if not sep:
+            raise SignatureInvalid(f"malformed {header_name} header", reason="malformed_signature_header")
+        fields.setdefault(key, []).append(value.strip())
+    return fields
+
+
+def hex_candidates(values: Sequence[str]) -> list[bytes]:
+    return [value.lower().encode("ascii", "replace") for value in values]
+
+
 def check_timestamp(timestamp: int, *, now: float, tolerance: int) -> None:
     """Replay window, both ways: a timestamp from the future is as suspect as a stale one
     (and a clock that far off is worth a clear message)."""

@@ -23,28 +23,21 @@ from pushbridge.providers.base import (
     Provider,
     any_signature_matches,
     check_timestamp,
+    hex_candidates,
     hmac_hex,
     iso_time,
     keys_from_secrets,
     parse_int,
     parse_json_object,
     require_header,
+    signature_fields,
     utf8_key,
 )
 
 
 def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float, options=None) -> None:
-    header = require_header(headers, "Paddle-Signature")
-    timestamps: list[str] = []
-    signatures: list[bytes] = []
-    for item in header.split(";"):
-        key, sep, value = item.strip().partition("=")
-        if not sep:
-            raise SignatureInvalid("malformed Paddle-Signature header", reason="malformed_signature_header")
-        if key == "ts":
-            timestamps.append(value)
-        elif key == "h1":
-            signatures.append(value.strip().lower().encode("ascii", "replace"))
+    fields = signature_fields(require_header(headers, "Paddle-Signature"), ";", "Paddle-Signature")
+    timestamps, signatures = fields.get("ts", []), hex_candidates(fields.get("h1", []))
     if len(timestamps) != 1 or not signatures:
         raise SignatureInvalid("Paddle-Signature needs one ts= and an h1=", reason="malformed_signature_header")
     timestamp = parse_int(timestamps[0], "Paddle-Signature timestamp")

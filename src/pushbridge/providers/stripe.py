@@ -21,27 +21,20 @@ from pushbridge.providers.base import (
     Provider,
     any_signature_matches,
     check_timestamp,
+    hex_candidates,
     hmac_hex,
     keys_from_secrets,
     parse_int,
     parse_json_object,
     require_header,
+    signature_fields,
     utf8_key,
 )
 
 
 def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float, options=None) -> None:
-    header = require_header(headers, "Stripe-Signature")
-    timestamps: list[str] = []
-    signatures: list[bytes] = []
-    for item in header.split(","):
-        key, sep, value = item.strip().partition("=")
-        if not sep:
-            raise SignatureInvalid("malformed Stripe-Signature header", reason="malformed_signature_header")
-        if key == "t":
-            timestamps.append(value)
-        elif key == "v1":
-            signatures.append(value.strip().lower().encode("ascii", "replace"))
+    fields = signature_fields(require_header(headers, "Stripe-Signature"), ",", "Stripe-Signature")
+    timestamps, signatures = fields.get("t", []), hex_candidates(fields.get("v1", []))  # v0 and others ignored
     if len(timestamps) != 1:
         raise SignatureInvalid("Stripe-Signature needs exactly one t=", reason="malformed_signature_header")
     if not signatures:

@@ -20,30 +20,26 @@ from pushbridge.providers.base import (
     Provider,
     any_signature_matches,
     check_timestamp,
+    hex_candidates,
     hmac_hex,
     iso_time,
     keys_from_secrets,
     parse_int,
     parse_json_object,
     require_header,
+    signature_fields,
     utf8_key,
 )
 
 
 def verify(body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float, options=None) -> None:
-    header = require_header(headers, "WorkOS-Signature")
-    fields: dict[str, list[str]] = {}
-    for item in header.split(","):
-        key, sep, value = item.strip().partition("=")
-        if not sep:
-            raise SignatureInvalid("malformed WorkOS-Signature header", reason="malformed_signature_header")
-        fields.setdefault(key, []).append(value.strip())
+    fields = signature_fields(require_header(headers, "WorkOS-Signature"), ",", "WorkOS-Signature")
     if len(fields.get("t", [])) != 1 or not fields.get("v1"):
         raise SignatureInvalid("WorkOS-Signature needs one t= and a v1=", reason="malformed_signature_header")
     milliseconds = parse_int(fields["t"][0], "WorkOS-Signature timestamp")
     check_timestamp(milliseconds // 1000, now=now, tolerance=tolerance)
     signed = f"{milliseconds}.".encode() + body
-    candidates = [v.lower().encode("ascii", "replace") for v in fields["v1"]]
+    candidates = hex_candidates(fields["v1"])
     expected = (hmac_hex(key, signed) for key in keys_from_secrets(secrets, utf8_key, "workos"))
     if not any_signature_matches(expected, candidates):
         raise SignatureInvalid("no WorkOS-Signature v1 matches the endpoint secret")
