@@ -47,11 +47,13 @@ class Stack:
         return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
 
     def peek(self) -> list[dict[str, Any]]:
-        """The queued commands, without consuming them."""
+        """The queued commands (envelopes opened), without consuming them."""
+        from pushbridge.models.command import parse_message
+
         messages = self.sqs.receive_message(
             QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=0
         ).get("Messages", [])
-        return [json.loads(m["Body"]) for m in messages]
+        return [c.model_dump(mode="json") for m in messages for c in parse_message(m["Body"])]
 
     def deliver_once(self, *, timeout_s: float = 60.0) -> dict[str, Any] | None:
         """One delivery invocation with one batch, settled as the event source mapping

@@ -43,25 +43,48 @@ def _signed(now: int) -> dict[str, str]:
     return signed_headers(CONFIG.sources["backend"], BODY, BACKEND_SECRET, now=now)
 
 
-def test_a_partially_failed_enqueue_is_a_503_and_the_retry_lands_each_command_once(stack, pushwoosh):
+def test_a_webhook_with_two_commands_for_one_user_never_half_lands(stack, pushwoosh):
     flaky = FlakySqs(stack.sqs)
     ingest.use(IngestService(CONFIG, StaticJson(SIGNING_SECRETS), SqsCommandQueue(stack.queue_url, client=flaky)))
     status, answer = stack.post("backend", BODY, _signed(int(time.time())))
     assert (status, answer["reason"]) == (503, "queue_unavailable")  # the provider will retry
-    assert stack.queued() == 1  # one of the two did land meanwhile
+    assert stack.queued() == 0  # both commands are one message: nothing landed
 
     flaky.flaky = False  # SQS recovers; the provider retries the same webhook
     assert stack.post("backend", BODY, _signed(int(time.time())))[0] == 202
-    assert stack.queued() == 2  # FIFO deduplication: the first command is not there twice
+    assert [c["method"] for c in stack.peek()] == ["register_user", "post_event"]
     stack.drain()
-    assert sorted(c.path for c in pushwoosh.calls()) == ["/json/1.3/postEvent", "/json/1.3/registerUser"]
+    assert [c.path for c in pushwoosh.calls()] == ["/json/1.3/registerUser", "/json/1.3/postEvent"]
+
+
+def test_a_batch_for_several_users_completes_on_the_providers_retry_each_command_once(stack, pushwoosh):
+    import json
+
+    from tests.support.samples import AUTH0_AUTH, payload
+
+    other = payload("auth0", "s")
+    other["log_id"] = other["data"]["log_id"] = "90020261126143512004000000000000001223372037487999999"
+    other["data"]["user_id"] = "auth0|someone-else"
+    body = (json.dumps(payload("auth0", "s")) + "\n" + json.dumps(other)).encode()  # JSON lines, two users
+    flaky = FlakySqs(stack.sqs)
+    ingest.use(IngestService(CONFIG, StaticJson(SIGNING_SECRETS), SqsCommandQueue(stack.queue_url, client=flaky)))
+    assert stack.post("auth0", body, {"Authorization": AUTH0_AUTH})[0] == 503
+    assert stack.queued() == 1  # one user's message landed: users are independent groups
+    flaky.flaky = False
+    assert stack.post("auth0", body, {"Authorization": AUTH0_AUTH})[0] == 202
+    assert stack.queued() == 2  # FIFO deduplication: the first one is not there twice
+    stack.drain()
+    assert sorted(c.json["request"]["userId"] for c in pushwoosh.calls()) == [
+        "auth0|650c1f2e8a1b2c3d4e5f6a7b",
+        "auth0|someone-else",
+    ]
 
 
 def test_idempotency_store_down_means_no_call_then_exactly_one(stack, pushwoosh):
     assert stack.post("backend", BODY, _signed(int(time.time())))[0] == 202
     stack.dynamodb.delete_table(TableName=stack.table)
     response = stack.deliver_once()
-    assert len(response["batchItemFailures"]) == 2  # retried later, never sent unprotected
+    assert len(response["batchItemFailures"]) == 1  # retried later, never sent unprotected
     assert pushwoosh.calls() == []
 
     table = resource("IdempotencyTable")

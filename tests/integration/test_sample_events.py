@@ -15,7 +15,7 @@ from pushbridge.devtools.sample_events import SAMPLE_APPLICATION
 from pushbridge.devtools.samples import parse_sample, signed_headers
 from pushbridge.domain.mapping import map_event
 from pushbridge.handlers import delivery
-from pushbridge.models.command import parse_command
+from pushbridge.models.command import parse_message
 from tests.support.apigw import LambdaContext
 from tests.support.samples import SIGNING_SECRETS
 
@@ -59,10 +59,12 @@ def test_apigw_event_is_a_valid_http_api_event_the_ingest_handler_accepts(path, 
 def test_sqs_event_carries_what_its_payload_maps_to_and_delivers(path, stack, pushwoosh):
     event = json.loads(path.read_text())
     SqsModel.model_validate(event)
-    commands = [parse_command(record["body"]) for record in event["Records"]]
-    for record, command in zip(event["Records"], commands, strict=True):
-        assert record["attributes"]["MessageGroupId"] == command.group_id
-        assert record["attributes"]["MessageDeduplicationId"] == command.id
+    commands = [c for record in event["Records"] for c in parse_message(record["body"])]
+    for record in event["Records"]:
+        in_message = parse_message(record["body"])
+        assert {c.group_id for c in in_message} == {record["attributes"]["MessageGroupId"]}
+        if len(in_message) == 1:
+            assert record["attributes"]["MessageDeduplicationId"] == in_message[0].id
 
     # In step with today's payload and presets.
     payload = next(p for p in PAYLOADS if f"{p.parent.name}-{p.stem.replace('.', '-')}.json" == path.name)

@@ -24,7 +24,7 @@ from pushbridge.devtools import local_queue
 from pushbridge.devtools.dev_server import Console, DevServer
 from pushbridge.devtools.samples import parse_sample, signed_headers
 from pushbridge.domain.mapping import map_event
-from pushbridge.models.command import parse_command
+from pushbridge.models.command import parse_message
 from tests.support.presets import CONFIG
 from tests.support.pushwoosh_server import FakePushwoosh, Fault
 from tests.support.samples import PUSHWOOSH_TOKEN, SIGNING_SECRETS, payload
@@ -258,7 +258,9 @@ def run_soak(webhooks: int = 2000, *, fault_rate: float = 0.3, seed: int = 7) ->
             key = _canonical(call.path, call.json)
             delivered[key] += 1
             delivered_order[_user_of(call.json)].append(key)
-    dead: Counter[str] = Counter(_canonical(*request_for(parse_command(letter.body))) for letter in report.dead_letters)
+    dead: Counter[str] = Counter(
+        _canonical(*request_for(command)) for letter in report.dead_letters for command in parse_message(letter.body)
+    )
     result.commands = sum(expected.values())
     result.dead_lettered = sum(dead.values())
     result.retries = result.calls - sum(delivered.values())

@@ -10,7 +10,7 @@ from typing import Any
 from pushbridge.adapters.aws import client as aws_client
 from pushbridge.adapters.aws import error_code
 from pushbridge.errors import DependencyUnavailable
-from pushbridge.models.command import Command
+from pushbridge.models.command import Command, messages_for
 
 _BATCH = 10  # SendMessageBatch's limit
 _ATTEMPTS = 3
@@ -37,22 +37,24 @@ class SqsCommandQueue(_Sqs):
     def send(self, commands: Sequence[Command]) -> None:
         """Enqueue every command or raise :class:`DependencyUnavailable`.
 
-        A partial failure is retried entry by entry; if some entries still fail, the caller
-        answers 503 and the provider redelivers the whole webhook. Entries that did land are
-        not duplicated: FIFO deduplication (5 minutes) and the delivery idempotency record
-        both key on the deterministic command id.
+        A webhook's commands for one user are one message (all or nothing). A partial failure
+        across users is retried entry by entry; if some entries still fail, the caller answers
+        503 and the provider redelivers the whole webhook. Entries that did land are not
+        duplicated: FIFO deduplication (5 minutes) and the delivery idempotency record both
+        key on the deterministic command ids.
         """
         from botocore.exceptions import BotoCoreError, ClientError
 
-        for start in range(0, len(commands), _BATCH):
+        messages = messages_for(list(commands))
+        for start in range(0, len(messages), _BATCH):
             pending = {
                 str(index): {
                     "Id": str(index),
-                    "MessageBody": command.model_dump_json(),
-                    "MessageGroupId": command.group_id,
-                    "MessageDeduplicationId": command.id,
+                    "MessageBody": message.body,
+                    "MessageGroupId": message.group_id,
+                    "MessageDeduplicationId": message.dedup_id,
                 }
-                for index, command in enumerate(commands[start : start + _BATCH])
+                for index, message in enumerate(messages[start : start + _BATCH])
             }
             for _ in range(_ATTEMPTS):
                 try:

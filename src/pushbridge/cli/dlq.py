@@ -4,11 +4,11 @@ sending it back to the command queue (SQS's own message move task)."""
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 from pushbridge.cli.common import fail
 from pushbridge.errors import DependencyUnavailable
+from pushbridge.models.command import parse_message
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -46,14 +46,15 @@ def _list(admin, limit: int) -> int:
             "pushbridge-reason", "max_receives (failed transiently until the redrive policy moved it)"
         )
         try:
-            command = json.loads(message["Body"])
+            commands = [c.model_dump(mode="json") for c in parse_message(message["Body"])]
         except ValueError:
-            command = {}
-        origin = command.get("origin", {})
-        print(
-            f"- {command.get('method', '?')} user={command.get('user_id', '?')} "
-            f"from {origin.get('source', '?')}/{origin.get('event_type', '?')} (event {origin.get('event_id', '?')})"
-        )
+            commands = [{}]  # not a command at all: shown as such
+        for command in commands:
+            origin = command.get("origin", {})
+            print(
+                f"- {command.get('method', '?')} user={command.get('user_id', '?')} "
+                f"from {origin.get('source', '?')}/{origin.get('event_type', '?')} (event {origin.get('event_id', '?')})"
+            )
         status = attributes.get("pushbridge-status")
         print(f"    reason: {reason}" + (f", status {status}" if status else "") + f", received {receives}x")
         if attributes.get("pushbridge-detail"):

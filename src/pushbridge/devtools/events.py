@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from pushbridge.models.command import Command
+from pushbridge.models.command import Command, messages_for
 
 _API_ID = "a1b2c3d4e5"
 _DOMAIN = f"{_API_ID}.execute-api.eu-west-1.amazonaws.com"
@@ -127,9 +127,10 @@ def sqs_record(
 
 
 def sqs_event_for(commands: Sequence[Command]) -> dict[str, Any]:
+    sent_at = commands[0].origin.received_at if commands else None
     return {
         "Records": [
-            sqs_record(c.model_dump_json(), group_id=c.group_id, dedup_id=c.id, sent_at=c.origin.received_at)
-            for c in commands
+            sqs_record(m.body, group_id=m.group_id, dedup_id=m.dedup_id, sent_at=sent_at)
+            for m in messages_for(list(commands))
         ]
     }

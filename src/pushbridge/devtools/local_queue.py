@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pushbridge.devtools.events import sqs_record
-from pushbridge.models.command import Command
+from pushbridge.models.command import Command, messages_for
 
 DEDUPLICATION_WINDOW = 300.0
 
@@ -71,11 +71,11 @@ class LocalFifoQueue:
         now = self._clock()
         with self._cond:
             self._recent = {k: t for k, t in self._recent.items() if now - t < DEDUPLICATION_WINDOW}
-            for command in commands:
-                if command.id in self._recent:
-                    continue  # FIFO deduplication: the same command id within five minutes
-                self._recent[command.id] = now
-                message = Message(command.model_dump_json(), command.group_id, command.id, sent_at=now)
+            for outgoing in messages_for(list(commands)):
+                if outgoing.dedup_id in self._recent:
+                    continue  # FIFO deduplication: the same deduplication id within five minutes
+                self._recent[outgoing.dedup_id] = now
+                message = Message(outgoing.body, outgoing.group_id, outgoing.dedup_id, sent_at=now)
                 self._groups.setdefault(message.group_id, deque()).append(message)
             self._cond.notify_all()
 

@@ -23,7 +23,7 @@ from pushbridge.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from pushbridge.models.command import Command, parse_command, user_ref
+from pushbridge.models.command import Command, parse_message, user_ref
 from pushbridge.observability import count, logger, timing
 
 
@@ -58,13 +58,15 @@ class DeliveryService:
         self._call_once = once(self._call) if once else self._call
 
     def deliver(self, body: str, *, deadline: float | None = None, message_group: str | None = None) -> str:
-        """Deliver one queued message; returns ``delivered``, ``duplicate`` or ``parked``.
+        """Deliver one queued message (one command, or one webhook's commands for one user, in
+        order); returns ``delivered``, ``duplicate`` or ``parked`` for each, comma-separated.
 
         ``deadline`` is on the ``monotonic`` clock; raises :class:`TransientDeliveryError`
-        (or :class:`DependencyUnavailable`) for the queue to redeliver.
+        (or :class:`DependencyUnavailable`) for the queue to redeliver the message: commands of
+        it already delivered are then answered by their idempotency records, not called again.
         """
         try:
-            command = parse_command(body)
+            commands = parse_message(body)
         except ValidationError as exc:
             logger.error("malformed command parked", extra={"errors": exc.error_count()})
             dedup = uuid.uuid5(uuid.NAMESPACE_URL, body).hex
@@ -74,7 +76,9 @@ class DeliveryService:
             )  # fmt: skip
             count("CommandsParked", reason="malformed_command")
             return "parked"
+        return ",".join(self._deliver_one(command, deadline) for command in commands)
 
+    def _deliver_one(self, command: Command, deadline: float | None) -> str:
         logger.set_correlation_id(command.origin.event_id)
         logger.append_keys(command_id=command.id, method=command.method, user=user_ref(command.user_id))
         timing("DeliveryLag", max(0.0, self._clock() - command.origin.received_at) * 1000)

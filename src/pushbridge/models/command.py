@@ -7,6 +7,7 @@ versioned (``v``) so that a queue holding older messages survives a deploy.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -77,6 +78,50 @@ def command_id(source: str, event_id: str, rule: str) -> str:
 
 def parse_command(body: str | bytes) -> Command:
     return COMMAND_ADAPTER.validate_json(body)
+
+
+# --- the SQS message: one command, or all of one webhook's commands for one message group ------
+
+
+class Envelope(BaseModel):
+    """Several commands of one webhook for the same user, in order: one SQS message, so that
+    they land together or not at all (SQS has no transactions across messages)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    v: Literal[2] = 2
+    commands: list[Command] = Field(min_length=2)
+
+
+@dataclass(frozen=True)
+class Message:
+    body: str
+    group_id: str
+    dedup_id: str
+
+
+def messages_for(commands: list[Command]) -> list[Message]:
+    """Commands -> SQS messages: one per message group, in order. A lone command travels as
+    itself (the format the DLQ and its redrive carry); several as an :class:`Envelope`."""
+    groups: dict[str, list[Command]] = {}
+    for command in commands:
+        groups.setdefault(command.group_id, []).append(command)
+    messages = []
+    for group_id, grouped in groups.items():
+        if len(grouped) == 1:
+            messages.append(Message(grouped[0].model_dump_json(), group_id, grouped[0].id))
+        else:
+            dedup = hashlib.sha256("\x1f".join(c.id for c in grouped).encode()).hexdigest()
+            messages.append(Message(Envelope(commands=grouped).model_dump_json(), group_id, dedup))
+    return messages
+
+
+def parse_message(body: str | bytes) -> list[Command]:
+    """An SQS message body -> its commands (raises pydantic.ValidationError if malformed)."""
+    text = body.decode() if isinstance(body, bytes) else body
+    if '"commands"' in text:
+        return list(Envelope.model_validate_json(text).commands)
+    return [parse_command(text)]
 
 
 def user_ref(user_id: str) -> str:
