@@ -95,6 +95,7 @@ def pytest_terminal_summary(terminalreporter, config):
 
 _SESSION_LOGS: list[str] = []
 _PRESENTED: set[str] = set()  # every signature / auth header value that reached pushbridge
+_RECORDING = {"on": True}  # off under fuzzing: random header values may equal words we log
 _SIGNATURE_HEADER_HINTS = ("signature", "authorization", "x-hub-", "x-okta-verification")
 
 
@@ -110,6 +111,8 @@ def _collect_every_log_line():
 
     def recording_init(self, headers=None):
         original_init(self, headers)
+        if not _RECORDING["on"]:
+            return
         for name, value in self._items.items():
             if any(hint in name for hint in _SIGNATURE_HEADER_HINTS) and len(value) >= 12:
                 _PRESENTED.add(value)
