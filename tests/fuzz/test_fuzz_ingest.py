@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from collections import Counter
 
@@ -33,8 +34,13 @@ SIGNATURE_HEADERS = [
     "svix-id", "svix-timestamp", "svix-signature", "webhook-id", "webhook-timestamp", "webhook-signature",
     "X-Okta-Verification-Challenge", "Content-Type",
 ]  # fmt: skip
+# CI replays the same 300 examples per target (derandomized: a red build is reproducible);
+# local runs explore new ones each time.
 FUZZ = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    derandomize=os.environ.get("CI") == "true",
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
 
@@ -107,9 +113,13 @@ def test_mutated_genuine_webhooks(queue, source, data):
     if auth_only or data.draw(st.booleans()):
         name = data.draw(st.sampled_from(sorted(signed)))
         value = signed[name]
-        position = data.draw(st.integers(0, max(0, len(value) - 1)))
+        # Not a forgery, so not drawn: the last base64 character before "=" padding carries unused
+        # bits (two encodings, one signature), and a case change in a hex digest is the same digest.
+        padded_tail = len(value.rstrip("=")) - 1 if value.endswith("=") else -1
+        position = data.draw(st.integers(0, max(0, len(value) - 1)).filter(lambda p: p != padded_tail))
+        original = value[position : position + 1].lower()
         replacement = data.draw(
-            st.characters(min_codepoint=33, max_codepoint=126).filter(lambda c: c != value[position : position + 1])
+            st.characters(min_codepoint=33, max_codepoint=126).filter(lambda c: c.lower() != original)
         )
         signed[name] = value[:position] + replacement + value[position + 1 :]
     else:
