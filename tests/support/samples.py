@@ -39,7 +39,3 @@ def payload_bytes(provider: str, event_type: str) -> bytes:
 
 def payload(provider: str, event_type: str) -> dict[str, Any]:
     return json.loads(payload_bytes(provider, event_type))
-
-
-def sample_names(provider: str) -> list[str]:
-    return sorted(p.stem for p in (PAYLOADS / provider).glob("*.json"))

@@ -134,18 +134,3 @@ def _describe(origin: str, exc: ValidationError, key_prefix: str = "") -> str:
         message = error["msg"].removeprefix("Value error, ")
         lines.append(f"{origin}: {key}: {message}")
     return "\n".join(lines)
-
-
-def config_as_dict(config: Config) -> dict[str, Any]:
-    """What `pushbridge check` prints: each source and rule, as resolved."""
-    return {
-        name: {
-            "provider": source.provider.name,
-            "application": source.application,
-            "rules": [
-                {"name": rule_name, "match": rule.match, rule.method: rule.spec.model_dump(exclude_none=True)}
-                for rule_name, rule in source.rules
-            ],
-        }
-        for name, source in config.sources.items()
-    }

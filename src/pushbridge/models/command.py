@@ -12,8 +12,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-METHODS = ("register_user", "delete_user", "post_event")
-
 
 class Origin(BaseModel):
     """Where a command came from: enough to find the webhook again, nothing personal."""
