@@ -24,6 +24,7 @@ from typing import Any
 
 import urllib3
 
+from pushbridge.adapters.http import shared_pool
 from pushbridge.errors import AuthDeliveryError, PermanentDeliveryError, TransientDeliveryError
 from pushbridge.models.command import Command, DeleteUser, PostEvent, RegisterUser
 
@@ -32,16 +33,6 @@ DEFAULT_API_URL = "https://api.pushwoosh.com"
 _TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _MAX_BACKOFF = 2.0
 _SAFETY_MARGIN = 0.5  # seconds kept back from the deadline for bookkeeping after the call
-
-_pool: urllib3.PoolManager | None = None
-
-
-def shared_pool() -> urllib3.PoolManager:
-    """One pool per container: keep-alive connections survive across invocations."""
-    global _pool
-    if _pool is None:
-        _pool = urllib3.PoolManager(num_pools=2, maxsize=10, retries=False, block=False)
-    return _pool
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from pushbridge.adapters.http import get_json, shared_pool
 from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
 from pushbridge.providers.base import Headers, Provider, parse_json_object, require_header
@@ -74,35 +75,13 @@ class _Certs:
             stale = time.monotonic() - fetched_at > 3600
             unknown = kid is not None and kid not in certs and time.monotonic() - fetched_at > CERTS_REFRESH_COOLDOWN
             if not certs or stale or unknown:
-                certs = _fetch_json(url, what="Google's certificates")
+                certs = get_json(url, what="Google's certificates")
                 self._by_url[url] = (time.monotonic(), certs)
             return certs
 
 
 _certs = _Certs()
 _credentials: dict[str, Any] = {}
-
-
-def _http() -> Any:
-    from pushbridge.adapters.pushwoosh import shared_pool
-
-    return shared_pool()
-
-
-def _fetch_json(url: str, *, what: str, headers: dict[str, str] | None = None) -> Any:
-    import urllib3
-
-    try:
-        response = _http().request(
-            "GET", url, headers=headers, timeout=urllib3.Timeout(connect=2, read=3), retries=False
-        )
-    except urllib3.exceptions.HTTPError:
-        raise DependencyUnavailable(f"cannot reach {what}", reason="google_unavailable") from None
-    if response.status == 404 or response.status == 410:
-        return None
-    if response.status != 200:
-        raise DependencyUnavailable(f"{what} answered HTTP {response.status}", reason="google_unavailable")
-    return json.loads(response.data)
 
 
 def verify(
@@ -168,7 +147,7 @@ def _purchase(notification: dict[str, Any], service_account_key: str, api_url: s
     else:
         return None
     token = _access_token(service_account_key)
-    return _fetch_json(api_url + path, what="the Play Developer API", headers={"Authorization": f"Bearer {token}"})
+    return get_json(api_url + path, what="the Play Developer API", headers={"Authorization": f"Bearer {token}"})
 
 
 def _access_token(service_account_key: str) -> str:
@@ -190,7 +169,7 @@ def _access_token(service_account_key: str) -> str:
         _credentials[service_account_key] = credentials
     if not credentials.valid:
         try:
-            credentials.refresh(Request(_http()))
+            credentials.refresh(Request(shared_pool()))
         except google.auth.exceptions.GoogleAuthError:
             raise DependencyUnavailable("cannot get a Play Developer API token", reason="google_unavailable") from None
     return credentials.token
