@@ -63,7 +63,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"  secrets: {secrets_from}", flush=True)
     print(f"  calls:   {target}", flush=True)
     for name, source in config.sources.items():
-        print(f"  POST {server.url}/webhooks/{name}  ({source.provider.name}, {len(source.rules)} rules)", flush=True)
+        if source.provider.http:  # Cognito triggers are not webhooks: nothing to POST to
+            print(
+                f"  POST {server.url}/webhooks/{name}  ({source.provider.name}, {len(source.rules)} rules)", flush=True
+            )
     print("Send a signed sample:  pushbridge sign stripe events/payloads/stripe/invoice.paid.json "
           f"--send {server.url}/webhooks/stripe    (Ctrl-C stops)", flush=True)  # fmt: skip
 
