@@ -65,6 +65,10 @@ class DependencyUnavailable(PushbridgeError):
             self.reason = reason
 
 
+class ConfigError(PushbridgeError, ValueError):
+    """The configuration is invalid; the message names the file and the offending key."""
+
+
 # --- delivery: how a Pushwoosh call failed ------------------------------------------------
 
 

@@ -65,3 +65,5 @@ class DeliverySettings(_Env):
     # Provider redeliveries come for days (Stripe: 3 days): remember each command for a week.
     idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300)
     secrets_max_age: int = Field(default=300, ge=0)
+    # Message groups of a batch delivered at once (threads); 1 = one record after another.
+    delivery_concurrency: int = Field(default=10, ge=1, le=10)

@@ -8,6 +8,7 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +34,7 @@ class Recorded:
     body: bytes
     at: float = field(default_factory=time.monotonic)
     fault: Fault | None = None  # None: answered with a prompt success
+    answered_at: float | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -54,7 +56,11 @@ class FakePushwoosh:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self.connections = 0
+        self.connections = 0  # TCP connections accepted
+        self.latency = 0.0  # seconds every answer waits, as a distant server's would
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests being answered at one time
+        self._rules: list[tuple[Callable[[Any], bool], Fault]] = []
         self._chaos: tuple[float, list[Fault], random.Random] | None = None
 
     @property
@@ -75,6 +81,11 @@ class FakePushwoosh:
         with self._lock:
             self._script.extend(faults)
 
+    def fail_when(self, matches: Callable[[Any], bool], fault: Fault) -> None:
+        """Answer every request whose JSON body ``matches`` with ``fault`` (before the script)."""
+        with self._lock:
+            self._rules.append((matches, fault))
+
     def chaos(self, rate: float, faults: list[Fault], *, seed: int = 0) -> None:
         """Beyond the script, answer a ``rate`` share of requests with one of ``faults``."""
         with self._lock:
@@ -84,14 +95,22 @@ class FakePushwoosh:
         with self._lock:
             self._script.clear()
             self.requests.clear()
+            self._rules.clear()
             self._chaos = None
+            self.max_in_flight = 0
 
     def calls(self, path: str | None = None) -> list[Recorded]:
         with self._lock:
             return [r for r in self.requests if path is None or r.path == path]
 
-    def _next(self) -> Fault | None:
+    def _next(self, body: bytes) -> Fault | None:
         with self._lock:
+            for matches, fault in self._rules:
+                try:
+                    if matches(json.loads(body)):
+                        return fault
+                except ValueError:
+                    pass
             if self._script:
                 return self._script.popleft()
             if self._chaos is not None:
@@ -114,14 +133,22 @@ class FakePushwoosh:
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                scripted = fake._next()
+                scripted = fake._next(body)
+                recorded = Recorded("POST", self.path, dict(self.headers.items()), body, fault=scripted or None)
                 with fake._lock:
-                    fake.requests.append(
-                        Recorded("POST", self.path, dict(self.headers.items()), body, fault=scripted or None)
-                    )
-                fault = scripted or Fault(200, SUCCESS)
-                if fault.delay:
-                    time.sleep(fault.delay)
+                    fake.requests.append(recorded)
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                try:
+                    self._answer(scripted or Fault(200, SUCCESS))
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
+                        recorded.answered_at = time.monotonic()
+
+            def _answer(self, fault: Fault) -> None:
+                if fault.delay or fake.latency:
+                    time.sleep(fault.delay or fake.latency)
                 if fault.drop:
                     self.close_connection = True
                     self.connection.close()

@@ -9,6 +9,10 @@ def client(service: str, **config: Any) -> Any:
     import boto3
     from botocore.config import Config
 
+    from pushbridge.observability import trace_outbound_calls
+
+    trace_outbound_calls()
+
     # Short timeouts and standard retries: a provider or a Pushwoosh call waits on these.
     defaults = {"connect_timeout": 2, "read_timeout": 5, "retries": {"mode": "standard", "max_attempts": 3}}
     return boto3.client(service, config=Config(**(defaults | config)))

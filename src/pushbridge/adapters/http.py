@@ -17,6 +17,9 @@ def shared_pool() -> urllib3.PoolManager:
     """One pool per container: keep-alive connections survive across invocations."""
     global _pool
     if _pool is None:
+        from pushbridge.observability import trace_outbound_calls
+
+        trace_outbound_calls()
         _pool = urllib3.PoolManager(num_pools=2, maxsize=10, retries=False, block=False)
     return _pool
 

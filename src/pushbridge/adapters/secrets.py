@@ -3,6 +3,7 @@ refreshed on demand (``force``) when a secret may have rotated."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from pushbridge.adapters.aws import client as aws_client
@@ -19,8 +20,15 @@ class SecretsManagerJson:
         self._secret_id = secret_id
         self._max_age = max_age
         self._provider = SecretsProvider(boto3_client=client if client is not None else aws_client("secretsmanager"))
+        # Delivery threads share this: the first to miss the cache reads the secret, the
+        # others wait for it instead of each calling Secrets Manager.
+        self._lock = threading.Lock()
 
     def get(self, *, force: bool = False) -> dict[str, Any]:
+        with self._lock:
+            return self._get(force=force)
+
+    def _get(self, *, force: bool) -> dict[str, Any]:
         from aws_lambda_powertools.utilities.parameters.exceptions import (
             GetParameterError,
             TransformParameterError,

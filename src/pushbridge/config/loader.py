@@ -11,11 +11,8 @@ import yaml
 from pydantic import ValidationError
 
 from pushbridge.config.schema import ConfigFile, Expr, Rule, SourceConfig
+from pushbridge.errors import ConfigError
 from pushbridge.providers import PROVIDERS, Provider
-
-
-class ConfigError(ValueError):
-    """The configuration is invalid; the message names the file and the offending key."""
 
 
 @dataclass(frozen=True)

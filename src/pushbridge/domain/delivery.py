@@ -79,8 +79,11 @@ class DeliveryService:
         return ",".join(self._deliver_one(command, deadline) for command in commands)
 
     def _deliver_one(self, command: Command, deadline: float | None) -> str:
-        logger.set_correlation_id(command.origin.event_id)
-        logger.append_keys(command_id=command.id, method=command.method, user=user_ref(command.user_id))
+        # Thread-local: message groups are delivered on worker threads at the same time.
+        logger.thread_safe_append_keys(
+            correlation_id=command.origin.event_id, command_id=command.id, method=command.method,
+            user=user_ref(command.user_id),
+        )  # fmt: skip
         timing("DeliveryLag", max(0.0, self._clock() - command.origin.received_at) * 1000)
         if deadline is not None and deadline - self._monotonic() < self._pushwoosh.min_call_seconds:
             # Not enough time left for a call to finish: hand it back untouched.

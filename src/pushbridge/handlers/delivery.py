@@ -1,34 +1,38 @@
 """DeliveryFunction: SQS FIFO batches -> Pushwoosh, with partial batch responses.
 
-``SqsFifoPartialProcessor(skip_group_on_error=True)``: when a command fails, the rest of
-*its* message group is handed back too (a user's later commands never overtake it), while
-other users' commands in the batch go on.
+Each message group (one user of one application) goes through Powertools'
+``SqsFifoPartialProcessor(skip_group_on_error=True)`` on its own worker thread: a user's
+commands run strictly in order and, when one fails, the rest of *its* group is handed back
+too, while other users' commands run at the same time. Pushwoosh's latency, not our CPU,
+bounds delivery, so a batch of ten users takes about one call's time, not ten.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from pushbridge.domain.delivery import DeliveryService
 from pushbridge.observability import logger, metrics, tracer
 
-processor = SqsFifoPartialProcessor(skip_group_on_error=True)
-# A batch that failed whole is reported item by item like any other, not raised as an
-# invocation error: the outcome for SQS is the same, and Lambda's Errors metric stays a
-# signal of bugs rather than of Pushwoosh outages.
-processor.raise_on_entire_batch_failure = False
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from pushbridge.domain.delivery import DeliveryService
+
+DEFAULT_WORKERS = 10  # the SQS batch size: at most one thread per record
 
 
 @dataclass
 class Delivery:
     service: DeliveryService
     idempotency_config: Any = None  # registered with each invocation's context
+    workers: int = DEFAULT_WORKERS  # message groups delivered at once
 
 
 _delivery: Delivery | None = None
@@ -47,10 +51,14 @@ def delivery() -> Delivery:
     return _delivery
 
 
-def build(pushwoosh: Any, dead_letters: Any, store: Any, *, ttl_seconds: int) -> Delivery:
+def build(
+    pushwoosh: Any, dead_letters: Any, store: Any, *, ttl_seconds: int, workers: int = DEFAULT_WORKERS
+) -> Delivery:
     """The delivery service with its calls guarded by a Powertools idempotency record in
     ``store`` (DynamoDB in Lambda, memory in ``pushbridge dev``)."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+
+    from pushbridge.domain.delivery import DeliveryService
 
     config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=ttl_seconds)
     service = DeliveryService(
@@ -65,7 +73,7 @@ def build(pushwoosh: Any, dead_letters: Any, store: Any, *, ttl_seconds: int) ->
             key_prefix="pushbridge-command",
         ),
     )
-    return Delivery(service=service, idempotency_config=config)
+    return Delivery(service=service, idempotency_config=config, workers=workers)
 
 
 def build_from_env() -> Delivery:
@@ -90,6 +98,7 @@ def build_from_env() -> Delivery:
         SqsDeadLetters(settings.dlq_url),
         DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=aws_client("dynamodb")),
         ttl_seconds=settings.idempotency_ttl_seconds,
+        workers=settings.delivery_concurrency,
     )
 
 
@@ -103,7 +112,8 @@ def pushwoosh_token(secret: Any, *, force: bool = False) -> str:
 
 
 def _record_handler(record: SQSRecord, *, deadline: float) -> str:
-    logger.remove_keys(["command_id", "method", "user"])
+    # Thread-local keys: each worker thread logs its own command.
+    logger.thread_safe_remove_keys(["command_id", "method", "user", "correlation_id"])
     return delivery().service.deliver(record.body, deadline=deadline, message_group=record.attributes.message_group_id)
 
 
@@ -115,9 +125,61 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if current.idempotency_config is not None:
         current.idempotency_config.register_lambda_context(context)
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000
-    return process_partial_response(
-        event=event,
-        record_handler=partial(_record_handler, deadline=deadline),
-        processor=processor,
-        context=context,
-    )
+    return process_fifo_batch(event, partial(_record_handler, deadline=deadline), context, workers=current.workers)
+
+
+def process_fifo_batch(
+    event: dict[str, Any], record_handler: Callable[[SQSRecord], Any], context: Any, *, workers: int
+) -> dict[str, Any]:
+    """Powertools' FIFO partial batch processing, one message group per worker thread.
+
+    Each group gets its own processor (they keep per-batch state and are not thread-safe),
+    so within a group the semantics are exactly Powertools': records in order, and after a
+    failure the rest of that group reported as failed without being run.
+    """
+    records = event.get("Records") if isinstance(event, dict) else None
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in records or []:
+        groups.setdefault(_group_of(record), []).append(record)
+    if workers <= 1 or len(groups) <= 1:
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=_processor(), context=context
+        )
+
+    def one_group(group: list[dict[str, Any]]) -> dict[str, Any]:
+        return process_partial_response(
+            event={"Records": group}, record_handler=record_handler, processor=_processor(), context=context
+        )
+
+    failed: set[str] = set()
+    for answer in _pool(workers).map(one_group, groups.values()):
+        failed.update(item["itemIdentifier"] for item in answer["batchItemFailures"])
+    # In the batch's order, as one processor over the whole batch would have reported them.
+    return {
+        "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records or [] if r["messageId"] in failed]
+    }
+
+
+def _processor() -> SqsFifoPartialProcessor:
+    processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+    # A batch that failed whole is reported item by item like any other, not raised as an
+    # invocation error: the outcome for SQS is the same, and Lambda's Errors metric stays a
+    # signal of bugs rather than of Pushwoosh outages.
+    processor.raise_on_entire_batch_failure = False
+    return processor
+
+
+def _group_of(record: Any) -> str:
+    attributes = record.get("attributes") if isinstance(record, dict) else None
+    return str((attributes or {}).get("MessageGroupId", ""))
+
+
+_executor: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """One pool per container, kept across invocations (threads idle between them)."""
+    global _executor
+    if _executor is None or _executor[0] != workers:
+        _executor = (workers, ThreadPoolExecutor(max_workers=workers, thread_name_prefix="delivery"))
+    return _executor[1]

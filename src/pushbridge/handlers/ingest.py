@@ -9,15 +9,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
-from pushbridge.config.loader import ConfigError, load_config
-from pushbridge.domain.ingest import IngestService
-from pushbridge.errors import DependencyUnavailable, MalformedPayload, WebhookRejected
+from pushbridge.errors import ConfigError, DependencyUnavailable, MalformedPayload, WebhookRejected
 from pushbridge.observability import count, logger, metrics, tracer
 from pushbridge.providers.base import Headers
+
+if TYPE_CHECKING:  # the domain (pydantic, the configuration) loads with the first webhook
+    from pushbridge.domain.ingest import IngestService
 
 app = APIGatewayHttpResolver()
 _service: IngestService | None = None
@@ -34,6 +35,8 @@ def service() -> IngestService:
     if _service is None:
         from pushbridge.adapters.command_queue import SqsCommandQueue
         from pushbridge.adapters.secrets import SecretsManagerJson
+        from pushbridge.config.loader import load_config
+        from pushbridge.domain.ingest import IngestService
         from pushbridge.settings import IngestSettings
 
         settings = IngestSettings.from_env()

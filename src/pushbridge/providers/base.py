@@ -12,12 +12,13 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, Literal
 
 from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 class Headers(Mapping[str, str]):
