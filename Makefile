@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install test lint check events local-aws dev soak build deploy clean
+.PHONY: help install test lint check events local-aws dev soak bench build deploy clean
 
 help:
 	@echo "make dev      install, then run pushbridge locally (no AWS account needed)"
@@ -14,6 +14,7 @@ help:
 	@echo "make local-aws  a local AWS stand-in (moto) for sam local invoke with events/env.json"
 	@echo "make lint     ruff, and cfn-lint on the SAM template (same check as sam validate --lint)"
 	@echo "make soak     the fault soak (WEBHOOKS=2000): 0 lost, 0 duplicated, order kept"
+	@echo "make bench    cold start, hot path, delivery, memory, AWS calls vs baselines (BENCH=--quick)"
 	@echo "make build    sam build;  make deploy: sam deploy --guided"
 
 $(STAMP): pyproject.toml
@@ -30,8 +31,8 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory lint
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/cfn-lint template.yaml
 
 check: $(STAMP)
@@ -51,6 +52,10 @@ dev: $(STAMP)
 # The fault soak: 2,000 webhooks through pushbridge dev against a failing local Pushwoosh.
 soak: $(STAMP)
 	$(BIN)/python -m tests.soak --webhooks $(or $(WEBHOOKS),2000)
+
+# Speed, memory and AWS calls against baselines measured in the same run (docs/performance.md).
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH)
 
 build: lint
 	sam build

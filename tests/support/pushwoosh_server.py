@@ -124,6 +124,9 @@ class FakePushwoosh:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as Pushwoosh's own endpoints do
+            # Headers and body go out in separate writes: with Nagle on, each answer would
+            # wait ~40 ms for the client's delayed ACK, which a real server does not.
+            disable_nagle_algorithm = True
 
             def setup(self) -> None:
                 super().setup()

@@ -24,6 +24,15 @@ def shared_pool() -> urllib3.PoolManager:
     return _pool
 
 
+def reset_pool() -> None:
+    """Drop every pooled connection (after a SnapStart restore they lead nowhere); the next
+    request opens new ones."""
+    global _pool
+    if _pool is not None:
+        _pool.clear()
+    _pool = None
+
+
 def get_json(url: str, *, what: str, headers: dict[str, str] | None = None) -> Any:
     """GET a JSON document; None for 404/410; DependencyUnavailable (503 upstream) otherwise."""
     try:

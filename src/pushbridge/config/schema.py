@@ -13,7 +13,6 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-import jmespath
 from jmespath.exceptions import JMESPathError
 from pydantic import (
     BaseModel,
@@ -24,6 +23,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from pushbridge.config.paths import compile_path
 
 SOURCE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
@@ -39,7 +40,7 @@ class Expr:
     def resolve(self, payload: Any) -> Any:
         if self._compiled is None:
             return self.literal
-        return self._compiled.search(payload)
+        return self._compiled(payload)
 
     def describe(self) -> Any:
         return {"path": self.path} if self.path is not None else self.literal
@@ -47,7 +48,7 @@ class Expr:
     @classmethod
     def of_path(cls, path: str) -> Expr:
         try:
-            return cls(path=path, _compiled=jmespath.compile(path))
+            return cls(path=path, _compiled=compile_path(path))
         except JMESPathError as exc:
             raise ValueError(f"invalid JMESPath expression {path!r}: {exc}") from None
 

@@ -1,0 +1,57 @@
+"""python -m bench [--quick] [--only SECTION ...]: measure, print one table, exit 1 on a miss.
+
+Without --quick every target is strict. With --quick (CI) a timing target fails the run only
+when missed by more than 50% (noise on a shared machine); counts are always strict."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+from bench import cold_start, delivery_batch, functions, ingest_path
+from bench.report import QUICK_SLACK, Row, failed, table
+
+# section -> (what it measures, full settings, --quick settings)
+SECTIONS = {
+    "cold": (lambda n: cold_start.measure(n), 15, 5),
+    "ingest": (lambda n: ingest_path.measure(n), 21, 9),
+    "delivery": (lambda n: delivery_batch.measure(n), 15, 5),
+    "functions": (lambda n: functions.measure(n, 1000), 7, 3),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds; fail only on a miss by more than 50%%")
+    parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), help="run only these sections")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "pushbridge")
+
+    rows: list[Row] = []
+    started = time.monotonic()
+    for name in args.only or SECTIONS:
+        measure, full, quick = SECTIONS[name]
+        print(f"measuring {name} ...", file=sys.stderr, flush=True)
+        rows += measure(quick if args.quick else full)
+
+    print(f"\npushbridge bench{' --quick' if args.quick else ''}: Python {platform.python_version()}, "
+          f"{os.cpu_count()} CPUs, {time.monotonic() - started:.0f} s; medians, each ratio against a baseline "
+          "measured in the same run\n")  # fmt: skip
+    print(table(rows, quick=args.quick))
+    misses = failed(rows, quick=args.quick)
+    if args.quick:
+        print(f"\n--quick: a timing target fails only when missed by more than {QUICK_SLACK:g}x its limit.")
+    for row in rows:
+        if row.verdict(quick=args.quick) == "MISS (known)":
+            print(f"known miss: {row.what.strip()}: {row.known_miss}")
+    if misses:
+        print(f"\n{len(misses)} target(s) missed: " + "; ".join(r.what.strip() for r in misses))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Runs one function in a process of its own, as Lambda would, and reports in JSON.
+
+    python -m bench.function_run first <ingest|delivery> EVENT_FILE
+        seconds to import the handler module, then to answer the first event (cold start)
+    python -m bench.function_run sdk ingest -
+        the baseline: import boto3, then one SQS SendMessageBatch (the least a webhook costs)
+    python -m bench.function_run load <ingest|delivery> EVENTS_JSONL
+        the first event (cold), then every other one warm: AWS API calls made on the warm
+        path by operation, answers that were not what they should be, and peak RSS
+
+The environment (Lambda's variables, the stack's resources on a moto server, the local
+Pushwoosh) comes from the parent, bench.functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import resource
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+MODULES = {"ingest": "pushbridge.handlers.ingest", "delivery": "pushbridge.handlers.delivery"}
+
+
+def _ok(function: str, answer: dict[str, Any]) -> bool:
+    if function == "ingest":
+        return answer.get("statusCode") == 202
+    return answer.get("batchItemFailures") == []
+
+
+def first(function: str, event_file: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    handler = importlib.import_module(MODULES[function])
+    imported = time.perf_counter()
+    from pushbridge.devtools.events import LambdaContext
+
+    with open(event_file) as f:
+        event = json.load(f)
+    loaded = time.perf_counter()
+    answer = handler.lambda_handler(event, LambdaContext())
+    done = time.perf_counter()
+    return {"import": imported - started, "first": done - loaded, "ok": _ok(function, answer)}
+
+
+def sdk(function: str, event_file: str) -> dict[str, Any]:
+    """The baseline: what any function that sends to SQS pays on its first call."""
+    started = time.perf_counter()
+    import os
+
+    import boto3
+
+    boto3.client("sqs").send_message_batch(
+        QueueUrl=os.environ["QUEUE_URL"],
+        Entries=[{"Id": "0", "MessageBody": "{}", "MessageGroupId": "bench", "MessageDeduplicationId": str(started)}],
+    )
+    return {"first": time.perf_counter() - started, "ok": True}
+
+
+def load(function: str, events_file: str) -> dict[str, Any]:
+    import boto3
+
+    calls: Counter[str] = Counter()
+    counting = False
+
+    def count_call(model: Any, **_: Any) -> None:
+        if counting:
+            calls[f"{model.service_model.service_id} {model.name}"] += 1
+
+    boto3.setup_default_session()
+    boto3.DEFAULT_SESSION.events.register("before-call", count_call)
+    handler = importlib.import_module(MODULES[function])
+    from pushbridge.devtools.events import LambdaContext
+
+    sign = _signer() if function == "ingest" else None
+    context, warm, bad, units, examples = LambdaContext(), 0, 0, 0, []
+    with open(events_file) as lines:
+        for number, line in enumerate(lines):
+            event = json.loads(line)
+            if sign is not None:  # signed now: Paddle allows a webhook 5 seconds
+                event = sign(event["source"], event["body"].encode())
+            answer = handler.lambda_handler(event, context)
+            if not _ok(function, answer):
+                bad += 1
+                examples = [*examples, answer][:3]
+            if number == 0:
+                counting = True  # from here on the container is warm
+                after_first = peak_rss_mib()
+                continue
+            warm += 1
+            units += len(event["Records"]) if function == "delivery" else 1
+    return {"warm_invocations": warm, "units": units, "bad": bad, "examples": examples, "calls": dict(calls),
+            "peak_rss_mib": peak_rss_mib(), "rss_after_first_mib": after_first}  # fmt: skip
+
+
+def peak_rss_mib() -> float:
+    """This process's peak RSS. VmHWM rather than ru_maxrss: Linux carries ru_maxrss over
+    from the parent across fork and exec, so a child would report the bench's own peak."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)  # bytes on macOS, KiB elsewhere
+
+
+def _signer() -> Any:
+    """Sign as each provider does, just before the webhook is handled (as it would arrive)."""
+    from pushbridge.config.loader import load_config
+    from pushbridge.devtools.events import http_api_event
+    from pushbridge.devtools.local_secrets import load_signing_secrets
+    from pushbridge.devtools.samples import signed_headers
+    from pushbridge.settings import IngestSettings
+
+    settings = IngestSettings.from_env()
+    config = load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application)
+    secrets, _ = load_signing_secrets()
+
+    def sign(source: str, body: bytes) -> dict[str, Any]:
+        headers = signed_headers(config.sources[source], body, secrets[source], now=int(time.time()))
+        return http_api_event(source, body, headers)
+
+    return sign
+
+
+def main(argv: list[str]) -> int:
+    mode, function, path = argv
+    result = {"first": first, "sdk": sdk, "load": load}[mode](function, path)
+    sys.stdout.flush()
+    print("BENCH-RESULT " + json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,200 @@
+"""The functions in processes of their own, against AWS on a moto server and the local
+Pushwoosh: the whole cold start (import and first event), peak memory over 1,000 webhooks
+or commands, and the AWS calls each makes per webhook on the warm path."""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.support.pushwoosh_server import FakePushwoosh
+from tests.support.samples import APPLICATION
+from tests.support.template import resource
+
+from bench.lambda_env import PYTHON, ROOT, lambda_environment
+from bench.report import Row, ms
+from bench.workload import command_batches, webhooks
+
+MEMORY_TARGET_MIB = 100
+# The idempotency record of a command: written in progress, then completed (Powertools).
+IDEMPOTENCY_WRITES = {"DynamoDB PutItem", "DynamoDB UpdateItem"}
+
+
+@dataclass
+class World:
+    endpoint: str
+    stack: dict[str, str]
+    pushwoosh: FakePushwoosh
+
+    def env(self, function: str) -> dict[str, str]:
+        common = {"AWS_ENDPOINT_URL": self.endpoint, "PUSHWOOSH_APPLICATION": APPLICATION}
+        if function == "ingest":
+            variables = {k: self.stack[k] for k in ("QUEUE_URL", "SIGNING_SECRET_ID")}
+            return lambda_environment("IngestFunction", memory_mb("IngestFunction"), **common, **variables)
+        variables = {k: self.stack[k] for k in ("DLQ_URL", "IDEMPOTENCY_TABLE", "PUSHWOOSH_SECRET_ID")}
+        return lambda_environment(
+            "DeliveryFunction", memory_mb("DeliveryFunction"), **common, **variables,
+            PUSHWOOSH_API_URL=self.pushwoosh.url, QUEUE_URL=self.stack["QUEUE_URL"],
+        )  # fmt: skip
+
+
+def memory_mb(function: str) -> int:
+    return int(resource(function)["MemorySize"])
+
+
+@contextmanager
+def local_world() -> Iterator[World]:
+    from moto.server import ThreadedMotoServer
+    from werkzeug.serving import WSGIRequestHandler
+
+    from pushbridge.devtools.local_aws import create_local_stack
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+    # The development server writes headers and body apart: with Nagle on, every AWS call
+    # would stall ~40 ms on the client's delayed ACK (AWS endpoints do not).
+    WSGIRequestHandler.disable_nagle_algorithm = True
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    pushwoosh = FakePushwoosh().start()
+    try:
+        host, port = moto.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        yield World(endpoint, create_local_stack(endpoint, pushwoosh_token="bench-token"), pushwoosh)
+    finally:
+        pushwoosh.stop()
+        moto.stop()
+
+
+def run(mode: str, function: str, path: str, env: dict[str, str]) -> dict[str, Any]:
+    with tempfile.TemporaryFile("w+") as output:  # the function's log lines and EMF metrics
+        subprocess.run([PYTHON, "-m", "bench.function_run", mode, function, path], env=env, cwd=ROOT,
+                       stdout=output, check=True)  # fmt: skip
+        output.seek(0)
+        for line in output:
+            if line.startswith("BENCH-RESULT "):
+                return json.loads(line.removeprefix("BENCH-RESULT "))
+    raise RuntimeError(f"{mode} {function}: no result")
+
+
+def cold_invocations(world: World, rounds: int, scratch: Path) -> list[Row]:
+    """Import plus the first event, in a fresh process each round, against the same SDK
+    work done bare (import boto3, build a client, one SendMessageBatch)."""
+    times: dict[str, list[float]] = {"ingest": [], "delivery": [], "sdk": []}
+    for round_number in range(rounds + 1):
+        _, _, webhook = next(webhooks(1))
+        (scratch / "webhook.json").write_text(json.dumps(webhook))
+        batch = next(command_batches(1, tag=f"cold{round_number}-"))
+        (scratch / "batch.json").write_text(json.dumps(batch))
+        for function, event in (("ingest", "webhook.json"), ("delivery", "batch.json"), ("sdk", "-")):
+            mode = "sdk" if function == "sdk" else "first"
+            result = run(mode, "ingest" if function == "sdk" else function, str(scratch / event), world.env(function))
+            if not result["ok"]:
+                raise RuntimeError(f"{function}: the first event was not handled")
+            if round_number:  # the first round warms the file cache
+                times[function].append(result["first"] + result.get("import", 0.0))
+    sdk = statistics.median(times["sdk"])
+    return [
+        Row(
+            f"cold start, whole: import + first {what} ({function.title()}Function)",
+            ms(statistics.median(times[function])),
+            f"boto3 + client + 1 call: {ms(sdk)}",
+            round(statistics.median(times[function]) / sdk, 2),
+        )
+        for function, what in (("ingest", "webhook"), ("delivery", "batch of 1"))
+    ]
+
+
+def warm_load(world: World, count: int, scratch: Path) -> list[Row]:
+    """``count`` webhooks through ingest and ``count`` commands through delivery, each in one
+    process: peak RSS, and the AWS calls made after the first (cold) event."""
+    rows = []
+    path = scratch / "webhooks.jsonl"
+    with path.open("w") as f:
+        for source, body, _ in webhooks(count + 1):
+            f.write(json.dumps({"source": source, "body": body.decode()}) + "\n")
+    with _draining(world, world.stack["QUEUE_URL"]):
+        result = run("load", "ingest", str(path), world.env("ingest"))
+    sqs = sum(n for op, n in result["calls"].items() if op.startswith("SQS "))
+    other = {op: n for op, n in result["calls"].items() if not op.startswith("SQS ")}
+    per = result["units"]
+    rows += [
+        Row("ingest: SQS calls per webhook, warm", f"{sqs / per:.2f} ({_ops(result['calls'], 'SQS')})",
+            f"{per} webhooks, 13 kinds, Auth0 batches of 5 users", round(sqs / per, 2), 1, exact=True),
+        Row("ingest: other AWS calls per webhook, warm", f"{sum(other.values()) / per:.2f} {_ops(other)}",
+            "Secrets Manager read once per 5 min", round(sum(other.values()) / per, 2), 0, exact=True),
+        _memory_row("IngestFunction", result, f"{count} webhooks"),
+    ]  # fmt: skip
+    path = scratch / "commands.jsonl"
+    with path.open("w") as f:
+        for event in command_batches(count + 10, tag="load-"):
+            f.write(json.dumps(event) + "\n")
+    result = run("load", "delivery", str(path), world.env("delivery"))
+    writes = sum(n for op, n in result["calls"].items() if op in IDEMPOTENCY_WRITES)
+    other = {op: n for op, n in result["calls"].items() if op not in IDEMPOTENCY_WRITES}
+    per = result["units"]
+    rows += [
+        Row("delivery: idempotency writes per command, warm", f"{writes / per:.2f} ({_ops(result['calls'])})",
+            f"{per} commands in batches of 10 users"),
+        Row("delivery: other AWS calls per command, warm", f"{sum(other.values()) / per:.2f} {_ops(other)}",
+            "Pushwoosh token read once per 5 min", round(sum(other.values()) / per, 2), 0, exact=True),
+        _memory_row("DeliveryFunction", result, f"{count} commands"),
+    ]  # fmt: skip
+    for function, answer in (("ingest", result),):
+        if answer["bad"]:
+            raise RuntimeError(f"{function}: {answer['bad']} events were not handled")
+    return rows
+
+
+@contextmanager
+def _draining(world: World, queue_url: str) -> Iterator[None]:
+    """Consume the queue while the ingest function fills it: moto scans every message on each
+    FIFO send, which would make the run quadratic (real SQS does not)."""
+    import threading
+
+    import boto3
+
+    sqs = boto3.client("sqs", endpoint_url=world.endpoint, region_name="eu-west-1",
+                       aws_access_key_id="bench", aws_secret_access_key="bench")  # fmt: skip
+    stop = threading.Event()
+
+    def drain() -> None:
+        while not stop.is_set():
+            received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            entries = [
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(received.get("Messages", []))
+            ]
+            if entries:
+                sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)
+
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _memory_row(function: str, result: dict[str, Any], what: str) -> Row:
+    if result["bad"]:
+        raise RuntimeError(f"{function}: {result['bad']} events not handled as they should be: {result['examples']}")
+    peak = result["peak_rss_mib"]
+    return Row(f"peak RSS, {function}", f"{peak:.1f} MiB", f"after {what}; 128 MB Lambda",
+               round(peak, 1), MEMORY_TARGET_MIB, exact=True)  # fmt: skip
+
+
+def _ops(calls: dict[str, int], prefix: str = "") -> str:
+    return ", ".join(f"{op} {n}" for op, n in sorted(calls.items()) if op.startswith(prefix)) or "none"
+
+
+def measure(rounds: int, count: int) -> list[Row]:
+    with tempfile.TemporaryDirectory() as scratch, local_world() as world:
+        return cold_invocations(world, rounds, Path(scratch)) + warm_load(world, count, Path(scratch))

@@ -1,0 +1,181 @@
+"""The ingest hot path, in process: one invocation of the ingest Lambda handler with a real
+API Gateway event (Powertools' resolver, logging and metrics on, their output discarded),
+the queue adapter replaced by an in-memory fake; against the floor any verifier must pay on
+the same bytes: HMAC-SHA256, a constant-time compare and ``json.loads``. The providers' own
+SDKs are timed on the same payloads for comparison."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import standardwebhooks
+import stripe
+from tests.support.presets import CONFIG
+from tests.support.samples import CLERK_SECRET, SIGNING_SECRETS, STRIPE_SECRET, payload
+from tests.support.signing import standard_webhook_headers, stripe_headers
+
+from bench.report import Row, ms
+from pushbridge.adapters.secrets import StaticJson
+from pushbridge.devtools.events import LambdaContext, http_api_event
+from pushbridge.domain.ingest import IngestService
+from pushbridge.handlers import ingest
+from pushbridge.observability import logger
+
+TARGET = 8.0
+FULL_STRIPE = Path(__file__).parent / "payloads" / "stripe-invoice.paid.json"
+SMALL_PAYLOAD_MISS = (
+    "Powertools' resolver, logger, tracer and metrics and one log line cost ~15x the floor of a payload this small"
+)
+
+
+class DiscardingQueue:
+    """The queue adapter's interface; counts what it was given and keeps nothing."""
+
+    def __init__(self) -> None:
+        self.messages = 0
+
+    def send(self, commands: Any) -> None:
+        self.messages += len(commands)
+
+
+def _per_call(subjects: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median seconds per call; blocks of calls interleaved across subjects, shuffled."""
+    sizes = {}
+    for name, call in subjects.items():  # a block lasts ~20 ms
+        started, n = time.perf_counter(), 0
+        while time.perf_counter() - started < 0.02:
+            call()
+            n += 1
+        sizes[name] = max(n, 1)
+    samples: dict[str, list[float]] = {name: [] for name in subjects}
+    for _ in range(repeats):
+        for name in random.sample(list(subjects), len(subjects)):
+            call, n = subjects[name], sizes[name]
+            started = time.perf_counter()
+            for _ in range(n):
+                call()
+            samples[name].append((time.perf_counter() - started) / n)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+@contextlib.contextmanager
+def _output_discarded() -> Iterator[None]:
+    """Log lines and EMF metrics are still formatted and written, to /dev/null."""
+    handler = logger.registered_handler
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+        previous = handler.setStream(null)
+        try:
+            yield
+        finally:
+            handler.setStream(previous)
+
+
+def _stripe_case(body: bytes) -> tuple[dict[str, Any], Callable[[], Any], Callable[[], Any], bytes]:
+    headers = stripe_headers(body, STRIPE_SECRET)
+    header = headers["Stripe-Signature"]
+    timestamp, signature = (part.split("=", 1)[1] for part in header.split(",")[:2])
+    key, signed = STRIPE_SECRET.encode(), f"{timestamp}.".encode() + body
+
+    def floor() -> Any:
+        expected = hmac.new(key, signed, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            raise AssertionError("floor: signature mismatch")
+        return json.loads(body)
+
+    def sdk() -> Any:
+        return stripe.Webhook.construct_event(body.decode(), header, STRIPE_SECRET)
+
+    return http_api_event("stripe", body, headers), floor, sdk, body
+
+
+def _clerk_case(body: bytes) -> tuple[dict[str, Any], Callable[[], Any], Callable[[], Any], bytes]:
+    headers = standard_webhook_headers(body, CLERK_SECRET)
+    msg_id, timestamp = headers["svix-id"], headers["svix-timestamp"]
+    signature = headers["svix-signature"].split(",", 1)[1]
+    key = base64.b64decode(CLERK_SECRET.removeprefix("whsec_"))
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    webhook = standardwebhooks.Webhook(CLERK_SECRET)
+    standard = {k.replace("svix-", "webhook-"): v for k, v in headers.items()}
+
+    def floor() -> Any:
+        expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+        if not hmac.compare_digest(expected, signature):
+            raise AssertionError("floor: signature mismatch")
+        return json.loads(body)
+
+    def sdk() -> Any:
+        return webhook.verify(body, standard)
+
+    return http_api_event("clerk", body, headers), floor, sdk, body
+
+
+def _framework_only(context: Any) -> Callable[[], Any]:
+    """The same Powertools stack around a route that does nothing: the floor of the stack."""
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+    from pushbridge.observability import count, metrics, tracer
+
+    app = APIGatewayHttpResolver()
+    app.post("/webhooks/<source>")(lambda source: Response(202, "application/json", {"status": "accepted"}))
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        count("WebhooksReceived")
+        return app.resolve(event, context)
+
+    return handler
+
+
+def measure(repeats: int) -> list[Row]:
+    queue = DiscardingQueue()
+    ingest.use(IngestService(CONFIG, StaticJson(SIGNING_SECRETS), queue))
+    context = LambdaContext()
+    cases = [
+        ("Stripe invoice.paid, as Stripe sends it", "stripe.Webhook.construct_event", _stripe_case,
+         FULL_STRIPE.read_bytes(), ""),
+        ("Stripe invoice.paid, trimmed sample", "stripe.Webhook.construct_event", _stripe_case,
+         json.dumps(payload("stripe", "invoice.paid")).encode(), SMALL_PAYLOAD_MISS),
+        ("Clerk user.created, Clerk's example", "standardwebhooks.Webhook.verify", _clerk_case,
+         json.dumps(payload("clerk", "user.created")).encode(), SMALL_PAYLOAD_MISS),
+    ]  # fmt: skip
+    rows = []
+    try:
+        with _output_discarded():
+            for name, sdk_name, case, raw, known_miss in cases:
+                event, floor, sdk, body = case(raw)
+                answer = ingest.lambda_handler(event, context)
+                if answer["statusCode"] != 202:
+                    raise RuntimeError(f"{name}: {answer}")
+                subjects = {"handler": lambda event=event: ingest.lambda_handler(event, context), "floor": floor,
+                            "sdk": sdk}  # fmt: skip
+                if case is _clerk_case:
+                    stack = _framework_only(context)
+                    subjects["stack"] = lambda event=event, stack=stack: stack(event, context)
+                times = _per_call(subjects, repeats)
+                base = f"HMAC + compare + json.loads: {ms(times['floor'])}"
+                size = f"{len(body) / 1024:.1f} KB"
+                rows.append(Row(f"ingest hot path: {name} ({size}) -> 202", ms(times["handler"]), base,
+                                round(times["handler"] / times["floor"], 2), TARGET, known_miss=known_miss))  # fmt: skip
+                rows.append(Row(f"  official SDK: {sdk_name}", ms(times["sdk"]), base,
+                                round(times["sdk"] / times["floor"], 2)))  # fmt: skip
+                if "stack" in times:
+                    rows.append(Row("  Powertools stack alone (same decorators, empty route)", ms(times["stack"]), base,
+                                    round(times["stack"] / times["floor"], 2)))  # fmt: skip
+    finally:
+        ingest.use(None)
+    if not queue.messages:
+        raise RuntimeError("the handler queued nothing")
+    return rows

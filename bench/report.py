@@ -1,0 +1,62 @@
+"""One row per measurement, a verdict per target, one table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --quick tolerates noise: a timing target fails the run only when missed by more than this.
+QUICK_SLACK = 1.5
+
+
+@dataclass
+class Row:
+    what: str
+    measured: str  # as printed, with its unit
+    baseline: str = ""  # what it is compared with, as printed
+    value: float | None = None  # the number judged: a ratio or a count
+    limit: float | None = None  # the target: value <= limit; None = shown for comparison
+    exact: bool = False  # a count, not a timing: no noise, so no slack in --quick
+    known_miss: str = ""  # a target we measured and could not meet: printed, explained, not gating
+
+    @property
+    def target(self) -> str:
+        if self.limit is None:
+            return ""
+        return f"<= {self.limit:g}" + ("" if self.exact else "x")
+
+    def verdict(self, *, quick: bool) -> str:
+        if self.limit is None or self.value is None:
+            return ""
+        if self.value <= self.limit:
+            return "pass"
+        if self.known_miss:
+            return "MISS (known)"
+        if quick and not self.exact and self.value <= self.limit * QUICK_SLACK:
+            return "noisy"  # missed, but within what a shared machine's noise explains
+        return "FAIL"
+
+    @property
+    def ratio(self) -> str:
+        if self.value is None:
+            return ""
+        return f"{self.value:g}" if self.exact else f"{self.value:.2f}x"
+
+
+def table(rows: list[Row], *, quick: bool) -> str:
+    header = ("what", "measured", "baseline (same run)", "ratio", "target", "result")
+    body = [(r.what, r.measured, r.baseline, r.ratio, r.target, r.verdict(quick=quick)) for r in rows]
+    widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
+
+    def fmt(line: tuple[str, ...]) -> str:
+        return "| " + " | ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
+    return "\n".join([fmt(header), rule, *(fmt(line) for line in body)])
+
+
+def failed(rows: list[Row], *, quick: bool) -> list[Row]:
+    return [r for r in rows if r.verdict(quick=quick) == "FAIL"]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds >= 0.001 else f"{seconds * 1e6:.0f} µs"
