@@ -109,3 +109,31 @@ def test_the_cognito_trigger_fits_cognitos_five_seconds_and_eventbridge_failures
 
 def test_the_webhook_url_is_an_output():
     assert "/webhooks/" in str(T["Outputs"]["WebhookBaseUrl"]["Value"])
+
+
+@pytest.mark.parametrize(("function", "parameter"), [("IngestFunction", "IngestMemorySize"),
+                                                     ("DeliveryFunction", "DeliveryMemorySize")])  # fmt: skip
+def test_memory_is_a_parameter_with_room_over_the_measured_peak(function, parameter):
+    # `make bench`: peak RSS ~75 MiB after 1,000 webhooks or commands (docs/performance.md).
+    assert R[function]["Properties"]["MemorySize"] == {"Ref": parameter}
+    assert T["Parameters"][parameter]["MinValue"] >= 128
+    assert T["Parameters"][parameter]["Default"] >= 256
+
+
+def test_snapstart_is_a_parameter_off_by_default_on_published_versions():
+    assert T["Parameters"]["SnapStart"]["Default"] == "false"
+    for function in ("IngestFunction", "DeliveryFunction"):
+        properties = R[function]["Properties"]
+        assert properties["SnapStart"] == {"ApplyOn": {"Fn::If": ["UseSnapStart", "PublishedVersions", "None"]}}
+        assert properties["AutoPublishAlias"] == "live"  # the API and the queue invoke the version
+
+
+def test_delivery_concurrency_is_bounded_by_parameters():
+    properties = R["DeliveryFunction"]["Properties"]
+    assert properties["Environment"]["Variables"]["DELIVERY_CONCURRENCY"] == {"Ref": "DeliveryConcurrency"}
+    assert (
+        T["Parameters"]["DeliveryConcurrency"]["MaxValue"]
+        == properties["Events"]["Commands"]["Properties"]["BatchSize"]
+    )
+    scaling = properties["Events"]["Commands"]["Properties"]["ScalingConfig"]
+    assert scaling == {"MaximumConcurrency": {"Ref": "DeliveryMaximumConcurrency"}}

@@ -28,6 +28,11 @@ class _Sqs:
             self._client = aws_client("sqs")
         return self._client
 
+    def after_restore(self) -> None:
+        """SnapStart: drop pooled connections; the client opens new ones when next used."""
+        if self._client is not None:
+            self._client.close()
+
 
 class SqsCommandQueue(_Sqs):
     def __init__(self, queue_url: str, *, client: Any = None) -> None:

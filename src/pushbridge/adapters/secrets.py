@@ -19,10 +19,17 @@ class SecretsManagerJson:
 
         self._secret_id = secret_id
         self._max_age = max_age
-        self._provider = SecretsProvider(boto3_client=client if client is not None else aws_client("secretsmanager"))
+        self._client = client if client is not None else aws_client("secretsmanager")
+        self._provider = SecretsProvider(boto3_client=self._client)
         # Delivery threads share this: the first to miss the cache reads the secret, the
         # others wait for it instead of each calling Secrets Manager.
         self._lock = threading.Lock()
+
+    def after_restore(self) -> None:
+        """SnapStart: the secret may have been rotated since the snapshot; read it afresh."""
+        with self._lock:
+            self._provider.clear_cache()
+        self._client.close()
 
     def get(self, *, force: bool = False) -> dict[str, Any]:
         with self._lock:

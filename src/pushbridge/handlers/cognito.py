@@ -8,10 +8,12 @@ trigger 5 seconds, so the SQS client's timeouts are short.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pushbridge.domain.ingest import IngestService
 from pushbridge.observability import count, logger, metrics, tracer
+
+if TYPE_CHECKING:  # the domain (pydantic, the configuration) loads with the first event
+    from pushbridge.domain.ingest import IngestService
 
 _service: IngestService | None = None
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
+from pushbridge import snapstart
 from pushbridge.observability import logger, metrics, tracer
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class Delivery:
     service: DeliveryService
     idempotency_config: Any = None  # registered with each invocation's context
     workers: int = DEFAULT_WORKERS  # message groups delivered at once
+    adapters: tuple[Any, ...] = ()  # refreshed after a SnapStart restore
 
 
 _delivery: Delivery | None = None
@@ -52,7 +54,13 @@ def delivery() -> Delivery:
 
 
 def build(
-    pushwoosh: Any, dead_letters: Any, store: Any, *, ttl_seconds: int, workers: int = DEFAULT_WORKERS
+    pushwoosh: Any,
+    dead_letters: Any,
+    store: Any,
+    *,
+    ttl_seconds: int,
+    workers: int = DEFAULT_WORKERS,
+    adapters: tuple[Any, ...] = (),
 ) -> Delivery:
     """The delivery service with its calls guarded by a Powertools idempotency record in
     ``store`` (DynamoDB in Lambda, memory in ``pushbridge dev``)."""
@@ -73,7 +81,7 @@ def build(
             key_prefix="pushbridge-command",
         ),
     )
-    return Delivery(service=service, idempotency_config=config, workers=workers)
+    return Delivery(service=service, idempotency_config=config, workers=workers, adapters=adapters)
 
 
 def build_from_env() -> Delivery:
@@ -93,13 +101,25 @@ def build_from_env() -> Delivery:
         connect_timeout=settings.pushwoosh_connect_timeout,
         read_timeout=settings.pushwoosh_read_timeout,
     )
+    dead_letters, dynamodb = SqsDeadLetters(settings.dlq_url), aws_client("dynamodb")
     return build(
         client,
-        SqsDeadLetters(settings.dlq_url),
-        DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=aws_client("dynamodb")),
+        dead_letters,
+        DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=dynamodb),
         ttl_seconds=settings.idempotency_ttl_seconds,
         workers=settings.delivery_concurrency,
+        adapters=(token_secret, dead_letters, _Closing(dynamodb)),
     )
+
+
+class _Closing:
+    """A bare boto3 client, as an adapter SnapStart can refresh."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def after_restore(self) -> None:
+        self.client.close()
 
 
 def pushwoosh_token(secret: Any, *, force: bool = False) -> str:
@@ -183,3 +203,12 @@ def _pool(workers: int) -> ThreadPoolExecutor:
     if _executor is None or _executor[0] != workers:
         _executor = (workers, ThreadPoolExecutor(max_workers=workers, thread_name_prefix="delivery"))
     return _executor[1]
+
+
+def _prime() -> None:
+    """SnapStart: build the service and its AWS clients before the snapshot (not the token)."""
+    for adapter in delivery().adapters:
+        getattr(adapter, "client", None)
+
+
+snapstart.prepare(_prime, lambda: snapstart.refresh(delivery().adapters))

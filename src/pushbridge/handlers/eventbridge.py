@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
-from pushbridge.domain.ingest import IngestService
 from pushbridge.errors import UnknownSource
 from pushbridge.observability import logger, metrics, tracer
 from pushbridge.providers.base import Headers
+
+if TYPE_CHECKING:  # the domain (pydantic, the configuration) loads with the first event
+    from pushbridge.domain.ingest import IngestService
 
 # aws.partner/<partner>/... -> the source whose rules map its events.
 DEFAULT_ROUTES = {"stripe.com": "stripe", "auth0.com": "auth0"}

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
+from pushbridge import snapstart
 from pushbridge.errors import ConfigError, DependencyUnavailable, MalformedPayload, WebhookRejected
 from pushbridge.observability import count, logger, metrics, tracer
 from pushbridge.providers.base import Headers
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # the domain (pydantic, the configuration) loads with the fir
 
 app = APIGatewayHttpResolver()
 _service: IngestService | None = None
+_adapters: list[Any] = []  # what service() built, refreshed after a SnapStart restore
 
 
 def use(service: IngestService | None) -> None:
@@ -40,13 +42,26 @@ def service() -> IngestService:
         from pushbridge.settings import IngestSettings
 
         settings = IngestSettings.from_env()
+        secrets = SecretsManagerJson(settings.signing_secret_id, max_age=settings.secrets_max_age)
+        queue = SqsCommandQueue(settings.queue_url)
         _service = IngestService(
             load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application),
-            SecretsManagerJson(settings.signing_secret_id, max_age=settings.secrets_max_age),
-            SqsCommandQueue(settings.queue_url),
+            secrets,
+            queue,
             max_body_bytes=settings.max_body_bytes,
         )
+        _adapters[:] = [secrets, queue]
     return _service
+
+
+def _prime() -> None:
+    """SnapStart: build the service and its AWS clients before the snapshot (not the secret)."""
+    service()
+    for adapter in _adapters:
+        getattr(adapter, "client", None)
+
+
+snapstart.prepare(_prime, lambda: snapstart.refresh(_adapters))
 
 
 @app.post("/webhooks/<source>")

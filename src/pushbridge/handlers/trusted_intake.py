@@ -3,15 +3,17 @@ the same configuration, rules and queue as the webhook path, and nothing to veri
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pushbridge.domain.ingest import IngestService
+if TYPE_CHECKING:
+    from pushbridge.domain.ingest import IngestService
 
 
 def build_trusted_ingest(*, sqs_client: Any = None) -> IngestService:
     from pushbridge.adapters.command_queue import SqsCommandQueue
     from pushbridge.adapters.secrets import StaticJson
     from pushbridge.config.loader import load_config
+    from pushbridge.domain.ingest import IngestService
     from pushbridge.settings import TriggerSettings
 
     settings = TriggerSettings.from_env()
