@@ -11,7 +11,7 @@ import platform
 import sys
 import time
 
-from bench import cold_start, delivery_batch, functions, ingest_path
+from bench import cold_start, cost_model, delivery_batch, functions, ingest_path
 from bench.report import QUICK_SLACK, Row, failed, table
 
 # section -> (what it measures, full settings, --quick settings)
@@ -31,16 +31,22 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "pushbridge")
 
     rows: list[Row] = []
+    measured = None
     started = time.monotonic()
     for name in args.only or SECTIONS:
         measure, full, quick = SECTIONS[name]
         print(f"measuring {name} ...", file=sys.stderr, flush=True)
-        rows += measure(quick if args.quick else full)
+        result = measure(quick if args.quick else full)
+        if isinstance(result, tuple):  # the functions section also feeds the cost model
+            result, measured = result
+        rows += result
 
     print(f"\npushbridge bench{' --quick' if args.quick else ''}: Python {platform.python_version()}, "
           f"{os.cpu_count()} CPUs, {time.monotonic() - started:.0f} s; medians, each ratio against a baseline "
           "measured in the same run\n")  # fmt: skip
     print(table(rows, quick=args.quick))
+    if measured is not None:
+        print("\n" + cost_model.table(measured))
     misses = failed(rows, quick=args.quick)
     if args.quick:
         print(f"\n--quick: a timing target fails only when missed by more than {QUICK_SLACK:g}x its limit.")

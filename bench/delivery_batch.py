@@ -10,8 +10,6 @@ import time
 from itertools import count
 from typing import Any
 
-from tests.support.pushwoosh_server import FakePushwoosh
-
 from bench.ingest_path import _output_discarded
 from bench.report import Row, ms
 from bench.workload import command_batches
@@ -21,6 +19,7 @@ from pushbridge.devtools.events import LambdaContext
 from pushbridge.devtools.memory_idempotency import InMemoryPersistenceLayer
 from pushbridge.handlers import delivery
 from pushbridge.models.command import parse_message
+from tests.support.pushwoosh_server import FakePushwoosh
 
 LATENCY = 0.05
 WORKERS = delivery.DEFAULT_WORKERS

@@ -22,6 +22,8 @@ import time
 from collections import Counter
 from typing import Any
 
+MESSAGES = "messages sent"  # SQS messages in those batches, not a call
+COMMANDS = "commands sent"  # Pushwoosh calls those messages carry
 MODULES = {"ingest": "pushbridge.handlers.ingest", "delivery": "pushbridge.handlers.delivery"}
 
 
@@ -69,19 +71,30 @@ def load(function: str, events_file: str) -> dict[str, Any]:
         if counting:
             calls[f"{model.service_model.service_id} {model.name}"] += 1
 
+    def count_messages(params: Any, **_: Any) -> None:  # the API's own parameters
+        if counting:
+            calls[MESSAGES] += len(params["Entries"])
+            for entry in params["Entries"]:  # an envelope holds several commands
+                body = json.loads(entry["MessageBody"])
+                calls[COMMANDS] += len(body["commands"]) if "commands" in body else 1
+
     boto3.setup_default_session()
     boto3.DEFAULT_SESSION.events.register("before-call", count_call)
+    boto3.DEFAULT_SESSION.events.register("before-parameter-build.sqs.SendMessageBatch", count_messages)
     handler = importlib.import_module(MODULES[function])
     from pushbridge.devtools.events import LambdaContext
 
     sign = _signer() if function == "ingest" else None
     context, warm, bad, units, examples = LambdaContext(), 0, 0, 0, []
+    cpu = 0.0  # CPU seconds inside the handler on the warm path (not the signing)
     with open(events_file) as lines:
         for number, line in enumerate(lines):
             event = json.loads(line)
             if sign is not None:  # signed now: Paddle allows a webhook 5 seconds
                 event = sign(event["source"], event["body"].encode())
+            started = time.process_time()
             answer = handler.lambda_handler(event, context)
+            spent = time.process_time() - started
             if not _ok(function, answer):
                 bad += 1
                 examples = [*examples, answer][:3]
@@ -91,8 +104,9 @@ def load(function: str, events_file: str) -> dict[str, Any]:
                 continue
             warm += 1
             units += len(event["Records"]) if function == "delivery" else 1
+            cpu += spent
     return {"warm_invocations": warm, "units": units, "bad": bad, "examples": examples, "calls": dict(calls),
-            "peak_rss_mib": peak_rss_mib(), "rss_after_first_mib": after_first}  # fmt: skip
+            "cpu_seconds": cpu, "peak_rss_mib": peak_rss_mib(), "rss_after_first_mib": after_first}  # fmt: skip
 
 
 def peak_rss_mib() -> float:

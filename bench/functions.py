@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.support.pushwoosh_server import FakePushwoosh
-from tests.support.samples import APPLICATION
-from tests.support.template import resource
-
+from bench.cost_model import Measured
+from bench.function_run import COMMANDS, MESSAGES
 from bench.lambda_env import PYTHON, ROOT, lambda_environment
 from bench.report import Row, ms
 from bench.workload import command_batches, webhooks
+from tests.support.pushwoosh_server import FakePushwoosh
+from tests.support.samples import APPLICATION
+from tests.support.template import load_template, resource
 
 MEMORY_TARGET_MIB = 100
 # The idempotency record of a command: written in progress, then completed (Powertools).
@@ -47,7 +48,11 @@ class World:
 
 
 def memory_mb(function: str) -> int:
-    return int(resource(function)["MemorySize"])
+    """The function's MemorySize in template.yaml (a parameter's default, or a number)."""
+    size = resource(function)["MemorySize"]
+    if isinstance(size, dict):
+        size = load_template()["Parameters"][size["Ref"]]["Default"]
+    return int(size)
 
 
 @contextmanager
@@ -78,9 +83,11 @@ def run(mode: str, function: str, path: str, env: dict[str, str]) -> dict[str, A
         subprocess.run([PYTHON, "-m", "bench.function_run", mode, function, path], env=env, cwd=ROOT,
                        stdout=output, check=True)  # fmt: skip
         output.seek(0)
+        logged = 0
         for line in output:
             if line.startswith("BENCH-RESULT "):
-                return json.loads(line.removeprefix("BENCH-RESULT "))
+                return json.loads(line.removeprefix("BENCH-RESULT ")) | {"log_bytes": logged}
+            logged += len(line.encode())
     raise RuntimeError(f"{mode} {function}: no result")
 
 
@@ -112,45 +119,65 @@ def cold_invocations(world: World, rounds: int, scratch: Path) -> list[Row]:
     ]
 
 
-def warm_load(world: World, count: int, scratch: Path) -> list[Row]:
+def warm_load(world: World, count: int, scratch: Path) -> tuple[list[Row], Measured]:
     """``count`` webhooks through ingest and ``count`` commands through delivery, each in one
-    process: peak RSS, and the AWS calls made after the first (cold) event."""
-    rows = []
+    process: peak RSS, CPU, and the AWS calls made after the first (cold) event."""
     path = scratch / "webhooks.jsonl"
     with path.open("w") as f:
         for source, body, _ in webhooks(count + 1):
             f.write(json.dumps({"source": source, "body": body.decode()}) + "\n")
     with _draining(world, world.stack["QUEUE_URL"]):
-        result = run("load", "ingest", str(path), world.env("ingest"))
-    sqs = sum(n for op, n in result["calls"].items() if op.startswith("SQS "))
-    other = {op: n for op, n in result["calls"].items() if not op.startswith("SQS ")}
-    per = result["units"]
-    rows += [
-        Row("ingest: SQS calls per webhook, warm", f"{sqs / per:.2f} ({_ops(result['calls'], 'SQS')})",
-            f"{per} webhooks, 13 kinds, Auth0 batches of 5 users", round(sqs / per, 2), 1, exact=True),
-        Row("ingest: other AWS calls per webhook, warm", f"{sum(other.values()) / per:.2f} {_ops(other)}",
-            "Secrets Manager read once per 5 min", round(sum(other.values()) / per, 2), 0, exact=True),
-        _memory_row("IngestFunction", result, f"{count} webhooks"),
+        ingest = run("load", "ingest", str(path), world.env("ingest"))
+    _check("IngestFunction", ingest)
+    calls = {op: n for op, n in ingest["calls"].items() if op not in (MESSAGES, COMMANDS)}
+    sqs = sum(n for op, n in calls.items() if op.startswith("SQS "))
+    other = {op: n for op, n in calls.items() if not op.startswith("SQS ")}
+    webhooks_done, messages = ingest["units"], ingest["calls"].get(MESSAGES, 0)
+    rows = [
+        Row("ingest: SQS calls per webhook, warm", f"{sqs / webhooks_done:.2f} ({_ops(calls, 'SQS')})",
+            f"{webhooks_done} webhooks ({messages} messages), 13 kinds, Auth0 batches of 5 users",
+            round(sqs / webhooks_done, 2), 1, exact=True),
+        Row("ingest: other AWS calls per webhook, warm", f"{sum(other.values()) / webhooks_done:.2f} {_ops(other)}",
+            "Secrets Manager read once per 5 min", round(sum(other.values()) / webhooks_done, 2), 0, exact=True),
+        Row("ingest: CPU per webhook, warm (SQS client included)", ms(ingest["cpu_seconds"] / webhooks_done),
+            "in the handler, boto3 request signing included"),
+        _memory_row("IngestFunction", ingest, f"{count} webhooks"),
     ]  # fmt: skip
+
     path = scratch / "commands.jsonl"
     with path.open("w") as f:
         for event in command_batches(count + 10, tag="load-"):
             f.write(json.dumps(event) + "\n")
-    result = run("load", "delivery", str(path), world.env("delivery"))
-    writes = sum(n for op, n in result["calls"].items() if op in IDEMPOTENCY_WRITES)
-    other = {op: n for op, n in result["calls"].items() if op not in IDEMPOTENCY_WRITES}
-    per = result["units"]
+    delivery = run("load", "delivery", str(path), world.env("delivery"))
+    _check("DeliveryFunction", delivery)
+    writes = sum(n for op, n in delivery["calls"].items() if op in IDEMPOTENCY_WRITES)
+    other = {op: n for op, n in delivery["calls"].items() if op not in IDEMPOTENCY_WRITES}
+    commands = delivery["units"]
     rows += [
-        Row("delivery: idempotency writes per command, warm", f"{writes / per:.2f} ({_ops(result['calls'])})",
-            f"{per} commands in batches of 10 users"),
-        Row("delivery: other AWS calls per command, warm", f"{sum(other.values()) / per:.2f} {_ops(other)}",
-            "Pushwoosh token read once per 5 min", round(sum(other.values()) / per, 2), 0, exact=True),
-        _memory_row("DeliveryFunction", result, f"{count} commands"),
+        Row("delivery: idempotency writes per command, warm", f"{writes / commands:.2f} ({_ops(delivery['calls'])})",
+            f"{commands} commands in batches of 10 users"),
+        Row("delivery: other AWS calls per command, warm", f"{sum(other.values()) / commands:.2f} {_ops(other)}",
+            "Pushwoosh token read once per 5 min", round(sum(other.values()) / commands, 2), 0, exact=True),
+        Row("delivery: CPU per command, warm (all threads)", ms(delivery["cpu_seconds"] / commands),
+            "DynamoDB and Pushwoosh clients included"),
+        _memory_row("DeliveryFunction", delivery, f"{count} commands"),
     ]  # fmt: skip
-    for function, answer in (("ingest", result),):
-        if answer["bad"]:
-            raise RuntimeError(f"{function}: {answer['bad']} events were not handled")
-    return rows
+    measured = Measured(
+        messages_per_webhook=messages / webhooks_done,
+        commands_per_webhook=ingest["calls"].get(COMMANDS, 0) / webhooks_done,
+        ingest_log_bytes=ingest["log_bytes"] / (webhooks_done + 1),
+        delivery_log_bytes=delivery["log_bytes"] / (commands + 10),
+        ingest_cpu_seconds=ingest["cpu_seconds"] / webhooks_done,
+        delivery_cpu_seconds=delivery["cpu_seconds"] / commands,
+        idempotency_writes_per_command=writes / commands,
+        sqs_calls_per_webhook=sqs / webhooks_done,
+    )
+    return rows, measured
+
+
+def _check(function: str, result: dict[str, Any]) -> None:
+    if result["bad"]:
+        raise RuntimeError(f"{function}: {result['bad']} events not handled as they should be: {result['examples']}")
 
 
 @contextmanager
@@ -184,8 +211,6 @@ def _draining(world: World, queue_url: str) -> Iterator[None]:
 
 
 def _memory_row(function: str, result: dict[str, Any], what: str) -> Row:
-    if result["bad"]:
-        raise RuntimeError(f"{function}: {result['bad']} events not handled as they should be: {result['examples']}")
     peak = result["peak_rss_mib"]
     return Row(f"peak RSS, {function}", f"{peak:.1f} MiB", f"after {what}; 128 MB Lambda",
                round(peak, 1), MEMORY_TARGET_MIB, exact=True)  # fmt: skip
@@ -195,6 +220,8 @@ def _ops(calls: dict[str, int], prefix: str = "") -> str:
     return ", ".join(f"{op} {n}" for op, n in sorted(calls.items()) if op.startswith(prefix)) or "none"
 
 
-def measure(rounds: int, count: int) -> list[Row]:
+def measure(rounds: int, count: int) -> tuple[list[Row], Measured]:
     with tempfile.TemporaryDirectory() as scratch, local_world() as world:
-        return cold_invocations(world, rounds, Path(scratch)) + warm_load(world, count, Path(scratch))
+        cold = cold_invocations(world, rounds, Path(scratch))
+        warm, measured = warm_load(world, count, Path(scratch))
+        return cold + warm, measured

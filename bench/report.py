@@ -16,22 +16,26 @@ class Row:
     value: float | None = None  # the number judged: a ratio or a count
     limit: float | None = None  # the target: value <= limit; None = shown for comparison
     exact: bool = False  # a count, not a timing: no noise, so no slack in --quick
-    known_miss: str = ""  # a target we measured and could not meet: printed, explained, not gating
+    known_miss: str = ""  # a target we measured and could not meet: printed with why
+    ceiling: float | None = None  # for a known miss: the level measured when it was accepted, still gating
 
     @property
     def target(self) -> str:
         if self.limit is None:
             return ""
-        return f"<= {self.limit:g}" + ("" if self.exact else "x")
+        unit = "" if self.exact else "x"
+        ceiling = f" (held <= {self.ceiling:g}{unit})" if self.known_miss and self.ceiling is not None else ""
+        return f"<= {self.limit:g}{unit}{ceiling}"
 
     def verdict(self, *, quick: bool) -> str:
         if self.limit is None or self.value is None:
             return ""
         if self.value <= self.limit:
             return "pass"
-        if self.known_miss:
+        bound = self.ceiling if self.known_miss and self.ceiling is not None else self.limit
+        if self.known_miss and self.value <= bound:
             return "MISS (known)"
-        if quick and not self.exact and self.value <= self.limit * QUICK_SLACK:
+        if quick and not self.exact and self.value <= bound * QUICK_SLACK:
             return "noisy"  # missed, but within what a shared machine's noise explains
         return "FAIL"
 

@@ -9,14 +9,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from tests.soak.run import GENERATORS
-from tests.support.presets import CONFIG
-from tests.support.samples import APPLICATION, payload
-
 from pushbridge.devtools.events import http_api_event, sqs_record
 from pushbridge.devtools.local_secrets import load_signing_secrets
 from pushbridge.devtools.samples import signed_headers
 from pushbridge.models.command import Origin, PostEvent, RegisterUser, messages_for
+from tests.soak.run import GENERATORS
+from tests.support.presets import CONFIG
+from tests.support.samples import APPLICATION, payload
 
 
 def _auth0_batch(i: int, user: str) -> list[dict[str, Any]]:
