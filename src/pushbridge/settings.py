@@ -9,7 +9,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pushbridge.adapters.pushwoosh import DEFAULT_API_URL
+# adapters.pushwoosh.DEFAULT_API_URL, repeated so that the webhook function, which reads its
+# settings from this module, never loads the Pushwoosh client (test_pushwoosh_client.py checks).
+DEFAULT_PUSHWOOSH_API_URL = "https://api.pushwoosh.com"
 
 
 class SettingsError(ValueError):
@@ -59,7 +61,7 @@ class DeliverySettings(_Env):
     dlq_url: str
     idempotency_table: str
     pushwoosh_secret_id: str
-    pushwoosh_api_url: str = DEFAULT_API_URL
+    pushwoosh_api_url: str = DEFAULT_PUSHWOOSH_API_URL
     pushwoosh_connect_timeout: float = Field(default=3.0, gt=0, le=10)
     pushwoosh_read_timeout: float = Field(default=10.0, gt=0, le=30)
     # Provider redeliveries come for days (Stripe: 3 days): remember each command for a week.

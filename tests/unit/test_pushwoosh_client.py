@@ -182,3 +182,10 @@ def test_connections_are_reused_across_calls(pushwoosh):
     for _ in range(5):
         c.send(post_event())
     assert pushwoosh.connections - before == 1
+
+
+def test_the_settings_default_is_the_clients_default():
+    from pushbridge.adapters.pushwoosh import DEFAULT_API_URL
+    from pushbridge.settings import DEFAULT_PUSHWOOSH_API_URL
+
+    assert DEFAULT_PUSHWOOSH_API_URL == DEFAULT_API_URL

@@ -1,0 +1,122 @@
+"""Each function loads only what it uses: a fresh process per function, in Lambda's
+environment with AWS on a moto server, imports the handler, handles one event, and lists the
+modules it loaded. The webhook function never loads the delivery machinery (idempotency,
+batch processing, the Pushwoosh client), delivery never loads the configuration, the providers
+or the HTTP event handler, and at import neither loads boto3, pydantic or the configuration."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from pushbridge.devtools.local_aws import create_local_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = r"""
+import json, sys
+
+handler = __import__(sys.argv[1], fromlist=["lambda_handler"])
+at_import = sorted(sys.modules)
+from pushbridge.devtools.events import LambdaContext  # noqa: E402 (after the measurement)
+answer = handler.lambda_handler(json.loads(sys.argv[2]), LambdaContext())
+print(json.dumps({"at_import": at_import, "loaded": sorted(sys.modules), "answer": answer}))
+"""
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[dict[str, str]]:
+    """AWS on a moto server in this process: the function's process loads nothing of moto."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    yield {"AWS_ENDPOINT_URL": endpoint, **create_local_stack(endpoint)}
+    server.stop()
+
+
+def _run(module: str, event: dict, env: dict[str, str]) -> dict:
+    env = {
+        "PATH": "/usr/bin:/bin", "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", "LAMBDA_TASK_ROOT": str(ROOT / "src"),
+        "AWS_LAMBDA_FUNCTION_NAME": "pushbridge-test", "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "POWERTOOLS_TRACE_DISABLED": "true",
+        "PUSHWOOSH_APPLICATION": "ABCDE-12345", **env,
+    }  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, module, json.dumps(event)], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _loaded(modules: list[str], prefix: str) -> list[str]:
+    return [m for m in modules if m == prefix or m.startswith(prefix + ".")]
+
+
+@pytest.fixture(scope="module")
+def ingest(aws) -> dict:
+    from pushbridge.devtools.events import http_api_event
+    from pushbridge.devtools.local_secrets import load_signing_secrets
+    from pushbridge.providers import PROVIDERS
+    from tests.support.samples import payload_bytes
+
+    body = payload_bytes("stripe", "invoice.paid")
+    secret = load_signing_secrets()[0]["stripe"]
+    import time
+
+    event = http_api_event("stripe", body, PROVIDERS["stripe"].sign(body, secret, now=int(time.time())))
+    return _run("pushbridge.handlers.ingest", event, aws)
+
+
+@pytest.fixture(scope="module")
+def delivery(aws, pushwoosh_server) -> dict:
+    from pushbridge.devtools.events import sqs_event_for
+    from pushbridge.devtools.samples import parse_sample
+    from pushbridge.domain.mapping import map_event
+    from tests.support.presets import CONFIG
+    from tests.support.samples import payload_bytes
+
+    source = CONFIG.sources["stripe"]
+    [event] = parse_sample(source, payload_bytes("stripe", "invoice.paid"), now=1)
+    commands = map_event(source, event, received_at=1.0).commands
+    return _run(
+        "pushbridge.handlers.delivery", sqs_event_for(commands), aws | {"PUSHWOOSH_API_URL": pushwoosh_server.url}
+    )
+
+
+# Powertools' user-agent module imports botocore's (tiny) package; its sessions and clients are the weight.
+HEAVY = ["boto3", "botocore.session", "botocore.client", "pydantic", "yaml", "pushbridge.config", "pushbridge.domain"]
+
+
+@pytest.mark.parametrize("heavy", HEAVY)
+@pytest.mark.parametrize("function", ["ingest", "delivery"])
+def test_nothing_heavy_at_import(function, heavy, request):
+    result = request.getfixturevalue(function)
+    assert _loaded(result["at_import"], heavy) == []
+
+
+def test_the_webhook_function_never_loads_the_delivery_machinery(ingest):
+    assert ingest["answer"]["statusCode"] == 202
+    for module in (
+        "aws_lambda_powertools.utilities.idempotency", "aws_lambda_powertools.utilities.batch",
+        "pushbridge.domain.delivery", "pushbridge.adapters.pushwoosh", "pushbridge.handlers.delivery",
+    ):  # fmt: skip
+        assert _loaded(ingest["loaded"], module) == [], module
+    # Only the providers the configuration names... all of them, in the shipped file; but never
+    # Apple's or Google's SDKs before one of their webhooks arrives.
+    for sdk in ("appstoreserverlibrary", "google.auth", "jwt"):
+        assert _loaded(ingest["loaded"], sdk) == [], sdk
+
+
+def test_delivery_never_loads_the_configuration_or_the_providers(delivery):
+    assert delivery["answer"] == {"batchItemFailures": []}
+    for module in (
+        "pushbridge.config", "pushbridge.providers", "pushbridge.domain.ingest", "pushbridge.domain.mapping",
+        "aws_lambda_powertools.event_handler", "yaml", "pushbridge.handlers.ingest",
+    ):  # fmt: skip
+        assert _loaded(delivery["loaded"], module) == [], module
