@@ -208,7 +208,7 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 def _prime() -> None:
     """SnapStart: build the service and its AWS clients before the snapshot (not the token)."""
     for adapter in delivery().adapters:
-        getattr(adapter, "client", None)
+        getattr(adapter, "client", None)  # reading the property builds a lazily created client
 
 
 snapstart.prepare(_prime, lambda: snapstart.refresh(delivery().adapters))

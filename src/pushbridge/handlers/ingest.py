@@ -58,7 +58,7 @@ def _prime() -> None:
     """SnapStart: build the service and its AWS clients before the snapshot (not the secret)."""
     service()
     for adapter in _adapters:
-        getattr(adapter, "client", None)
+        getattr(adapter, "client", None)  # reading the property builds a lazily created client
 
 
 snapstart.prepare(_prime, lambda: snapstart.refresh(_adapters))
