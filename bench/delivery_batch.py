@@ -10,8 +10,8 @@ import time
 from itertools import count
 from typing import Any
 
-from bench.ingest_path import _output_discarded
 from bench.report import Row, ms
+from bench.timing import output_discarded
 from bench.workload import command_batches
 from pushbridge.adapters import http
 from pushbridge.adapters.pushwoosh import PushwooshClient
@@ -45,7 +45,7 @@ def measure(rounds: int) -> list[Row]:
     server.latency = LATENCY
     context, tags = LambdaContext(), count()
     try:
-        with _output_discarded():
+        with output_discarded():
             client = _use(server, WORKERS)
             one_call, batch, sequential = [], [], []
             for _ in range(rounds + 1):

@@ -7,15 +7,10 @@ SDKs are timed on the same payloads for comparison."""
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
-import os
-import random
-import statistics
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +18,7 @@ import standardwebhooks
 import stripe
 
 from bench.report import Row, ms
+from bench.timing import output_discarded, per_call
 from pushbridge.adapters.secrets import StaticJson
 from pushbridge.devtools.events import LambdaContext, http_api_event
 from pushbridge.domain.ingest import IngestService
@@ -49,38 +45,6 @@ class DiscardingQueue:
 
     def send(self, commands: Any) -> None:
         self.messages += len(commands)
-
-
-def _per_call(subjects: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """Median seconds per call; blocks of calls interleaved across subjects, shuffled."""
-    sizes = {}
-    for name, call in subjects.items():  # a block lasts ~20 ms
-        started, n = time.perf_counter(), 0
-        while time.perf_counter() - started < 0.02:
-            call()
-            n += 1
-        sizes[name] = max(n, 1)
-    samples: dict[str, list[float]] = {name: [] for name in subjects}
-    for _ in range(repeats):
-        for name in random.sample(list(subjects), len(subjects)):
-            call, n = subjects[name], sizes[name]
-            started = time.perf_counter()
-            for _ in range(n):
-                call()
-            samples[name].append((time.perf_counter() - started) / n)
-    return {name: statistics.median(values) for name, values in samples.items()}
-
-
-@contextlib.contextmanager
-def _output_discarded() -> Iterator[None]:
-    """Log lines and EMF metrics are still formatted and written, to /dev/null."""
-    handler = logger.registered_handler
-    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
-        previous = handler.setStream(null)
-        try:
-            yield
-        finally:
-            handler.setStream(previous)
 
 
 def _stripe_case(body: bytes) -> tuple[dict[str, Any], Callable[[], Any], Callable[[], Any], bytes]:
@@ -155,7 +119,7 @@ def measure(repeats: int) -> list[Row]:
     ]  # fmt: skip
     rows = []
     try:
-        with _output_discarded():
+        with output_discarded():
             for name, sdk_name, case, raw, ceiling in cases:
                 event, floor, sdk, body = case(raw)
                 answer = ingest.lambda_handler(event, context)
@@ -166,7 +130,7 @@ def measure(repeats: int) -> list[Row]:
                 if case is _clerk_case:
                     stack = _framework_only(context)
                     subjects["stack"] = lambda event=event, stack=stack: stack(event, context)
-                times = _per_call(subjects, repeats)
+                times = per_call(subjects, repeats)
                 base = f"HMAC + compare + json.loads: {ms(times['floor'])}"
                 size = f"{len(body) / 1024:.1f} KB"
                 rows.append(Row(f"ingest hot path: {name} ({size}) -> 202", ms(times["handler"]), base,
