@@ -5,7 +5,6 @@ or commands, and the AWS calls each makes per webhook on the warm path."""
 from __future__ import annotations
 
 import json
-import logging
 import statistics
 import subprocess
 import tempfile
@@ -20,6 +19,7 @@ from bench.function_run import COMMANDS, MESSAGES
 from bench.lambda_env import PYTHON, ROOT, lambda_environment
 from bench.report import Row, ms
 from bench.workload import command_batches, webhooks
+from tests.support.moto_stack import moto_stack
 from tests.support.pushwoosh_server import FakePushwoosh
 from tests.support.samples import APPLICATION
 from tests.support.template import load_template, resource
@@ -57,25 +57,12 @@ def memory_mb(function: str) -> int:
 
 @contextmanager
 def local_world() -> Iterator[World]:
-    from moto.server import ThreadedMotoServer
-    from werkzeug.serving import WSGIRequestHandler
-
-    from pushbridge.devtools.local_aws import create_local_stack
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
-    # The development server writes headers and body apart: with Nagle on, every AWS call
-    # would stall ~40 ms on the client's delayed ACK (AWS endpoints do not).
-    WSGIRequestHandler.disable_nagle_algorithm = True
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
     pushwoosh = FakePushwoosh().start()
     try:
-        host, port = moto.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        yield World(endpoint, create_local_stack(endpoint, pushwoosh_token="bench-token"), pushwoosh)
+        with moto_stack(pushwoosh_token="bench-token") as (endpoint, stack):
+            yield World(endpoint, stack, pushwoosh)
     finally:
         pushwoosh.stop()
-        moto.stop()
 
 
 def run(mode: str, function: str, path: str, env: dict[str, str]) -> dict[str, Any]:

@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from tests.support.template import load_template
+
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 
@@ -22,12 +24,8 @@ LAMBDA = {
     "AWS_SECRET_ACCESS_KEY": "bench",
     "_X_AMZN_TRACE_ID": "Root=1-67a1b2c3-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1",
 }
-# template.yaml Globals.Function.Environment
-GLOBALS = {
-    "POWERTOOLS_SERVICE_NAME": "pushbridge",
-    "POWERTOOLS_METRICS_NAMESPACE": "Pushbridge",
-    "POWERTOOLS_LOG_LEVEL": "INFO",
-}
+# What every function gets from template.yaml (Globals.Function.Environment).
+GLOBALS: dict[str, str] = load_template()["Globals"]["Function"]["Environment"]["Variables"]
 
 
 def lambda_environment(function: str, memory_mb: int, **variables: str) -> dict[str, str]:

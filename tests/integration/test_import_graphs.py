@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
-from pushbridge.devtools.local_aws import create_local_stack
+from tests.support.moto_stack import moto_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,12 +32,8 @@ print(json.dumps({"at_import": at_import, "loaded": sorted(sys.modules), "answer
 @pytest.fixture(scope="module")
 def aws() -> Iterator[dict[str, str]]:
     """AWS on a moto server in this process: the function's process loads nothing of moto."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    yield {"AWS_ENDPOINT_URL": endpoint, **create_local_stack(endpoint)}
-    server.stop()
+    with moto_stack() as (endpoint, stack):
+        yield {"AWS_ENDPOINT_URL": endpoint, **stack}
 
 
 def _run(module: str, event: dict, env: dict[str, str]) -> dict:

@@ -9,13 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
-from pushbridge.devtools.local_aws import create_local_stack
 from pushbridge.devtools.local_secrets import load_signing_secrets
 from pushbridge.handlers import delivery, ingest
 from pushbridge.providers import PROVIDERS
 from tests.support.apigw import LambdaContext
+from tests.support.moto_stack import moto_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = json.loads((ROOT / "events" / "env.json").read_text())
@@ -23,26 +22,20 @@ ENV = json.loads((ROOT / "events" / "env.json").read_text())
 
 @pytest.fixture
 def moto_server(monkeypatch):
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    with moto_stack() as (endpoint, created):
+        # What the container sees as host.docker.internal:5000 is this server.
+        def local(value: str) -> str:
+            return value.replace("http://host.docker.internal:5000", endpoint)
 
-    # What the container sees as host.docker.internal:5000 is this server.
-    def local(value: str) -> str:
-        return value.replace("http://host.docker.internal:5000", endpoint)
-
-    created = create_local_stack(endpoint)
-    for scope in ("Parameters", "IngestFunction", "DeliveryFunction"):
-        for name, value in ENV[scope].items():
-            monkeypatch.setenv(name, local(value))
-    monkeypatch.setenv("PUSHBRIDGE_CONFIG", str(ROOT / "src" / "pushbridge.yaml"))
-    ingest.use(None)
-    delivery.use(None)
-    yield endpoint, created, local
-    ingest.use(None)
-    delivery.use(None)
-    server.stop()
+        for scope in ("Parameters", "IngestFunction", "DeliveryFunction"):
+            for name, value in ENV[scope].items():
+                monkeypatch.setenv(name, local(value))
+        monkeypatch.setenv("PUSHBRIDGE_CONFIG", str(ROOT / "src" / "pushbridge.yaml"))
+        ingest.use(None)
+        delivery.use(None)
+        yield endpoint, created, local
+        ingest.use(None)
+        delivery.use(None)
 
 
 def test_env_json_names_what_local_aws_creates(moto_server):

@@ -17,16 +17,15 @@ from pathlib import Path
 import boto3
 import pytest
 import snapshot_restore_py
-from moto.server import ThreadedMotoServer
 
 from pushbridge.adapters import http
 from pushbridge.devtools.events import LambdaContext, http_api_event, sqs_event_for
-from pushbridge.devtools.local_aws import create_local_stack
 from pushbridge.devtools.local_secrets import load_signing_secrets
 from pushbridge.devtools.samples import parse_sample
 from pushbridge.domain.mapping import map_event
 from pushbridge.handlers import delivery, ingest
 from pushbridge.providers import PROVIDERS
+from tests.support.moto_stack import moto_stack
 from tests.support.presets import CONFIG
 from tests.support.samples import APPLICATION, payload
 
@@ -35,32 +34,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def aws(monkeypatch) -> Iterator[tuple[dict[str, str], Counter[str]]]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    stack = create_local_stack(endpoint)
-    for name, value in {
-        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1", "PUSHWOOSH_APPLICATION": APPLICATION,
-        "PUSHBRIDGE_CONFIG": str(ROOT / "src" / "pushbridge.yaml"), **stack,
-    }.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
-    calls: Counter[str] = Counter()
-    boto3.setup_default_session()
-    boto3.DEFAULT_SESSION.events.register(
-        "before-call", lambda model, **_: calls.update([f"{model.service_model.service_id} {model.name}"])
-    )
-    snapshot_restore_py.get_after_restore().clear()
-    yield stack, calls
-    monkeypatch.delenv("AWS_LAMBDA_INITIALIZATION_TYPE", raising=False)
-    snapshot_restore_py.get_after_restore().clear()
-    boto3.DEFAULT_SESSION = None
-    for module in (ingest, delivery):
-        importlib.reload(module)  # as on-demand again, for the tests that follow
-        module.use(None)
-    http.reset_pool()
-    server.stop()
+    with moto_stack() as (endpoint, stack):
+        for name, value in {
+            "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1", "PUSHWOOSH_APPLICATION": APPLICATION,
+            "PUSHBRIDGE_CONFIG": str(ROOT / "src" / "pushbridge.yaml"), **stack,
+        }.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        calls: Counter[str] = Counter()
+        boto3.setup_default_session()
+        boto3.DEFAULT_SESSION.events.register(
+            "before-call", lambda model, **_: calls.update([f"{model.service_model.service_id} {model.name}"])
+        )
+        snapshot_restore_py.get_after_restore().clear()
+        yield stack, calls
+        monkeypatch.delenv("AWS_LAMBDA_INITIALIZATION_TYPE", raising=False)
+        snapshot_restore_py.get_after_restore().clear()
+        boto3.DEFAULT_SESSION = None
+        for module in (ingest, delivery):
+            importlib.reload(module)  # as on-demand again, for the tests that follow
+            module.use(None)
+        http.reset_pool()
 
 
 def _initialize_for_a_snapshot(monkeypatch, module):
