@@ -4,7 +4,8 @@ The mapping resolves several expressions per webhook, and jmespath's tree interp
 its AST node by node (~20 µs for ``a.b.c || d.e``). The expressions configurations use are
 nearly all field paths, alternatives (``||``), indexes and literals: those become closures
 with exactly the interpreter's semantics (``visit_field``, ``visit_or_expression``, ...);
-anything else (filters, functions, projections) keeps jmespath's own ``search``.
+anything else (filters, functions, projections) keeps jmespath's own ``search``, with
+pushbridge's functions (``config/functions.py``: amounts and codes) added to JMESPath's own.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 import jmespath
+from jmespath.exceptions import UnknownFunctionError
+
+from pushbridge.config.functions import OPTIONS
 
 Search = Callable[[Any], Any]
 
@@ -20,10 +24,25 @@ Search = Callable[[Any], Any]
 def compile_path(expression: str) -> Search:
     """Raises jmespath's ParseError (a JMESPathError) if the expression is invalid."""
     parsed = jmespath.compile(expression)
+    _check_functions(parsed.parsed)
     try:
         return _closure(parsed.parsed)
     except _Unsupported:
-        return parsed.search
+
+        def interpreted(value: Any) -> Any:
+            return parsed.search(value, options=OPTIONS)
+
+        return interpreted
+
+
+def _check_functions(node: dict[str, Any]) -> None:
+    """jmespath looks a function up only when it runs: a misspelt name would fail the first
+    webhook that reaches it, not the configuration's load."""
+    if node.get("type") == "function_expression" and node["value"] not in OPTIONS.custom_functions.FUNCTION_TABLE:
+        raise UnknownFunctionError(f"unknown function: {node['value']}()")
+    for child in node.get("children", ()):
+        if isinstance(child, dict):
+            _check_functions(child)
 
 
 class _Unsupported(Exception):
