@@ -67,3 +67,23 @@ def test_jmespaths_own_functions_still_work():
 def test_a_misspelt_function_fails_the_configuration_not_a_webhook():
     with pytest.raises(ValueError, match="unknown function"):
         Expr.of_path("minor_to_majr(a, c)")
+
+
+def test_lower():
+    assert compile_path("lower(s)")({"s": "APP_STORE"}) == "app_store"
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (1659331174000, 1659331174),  # RevenueCat / Apple milliseconds
+        ("1659331174000", 1659331174),  # Google: milliseconds as text
+        (1659331174, 1659331174),  # already seconds
+        ("2024-04-12T10:18:49.111Z", 1712917129),  # Paddle
+        ("2021-08-11T13:47:27+00:00", 1628689647),  # Lemon Squeezy
+        ("soon", None),
+        (None, None),
+    ],
+)
+def test_unix_seconds(value, seconds):
+    assert compile_path("unix_seconds(t)")({"t": value}) == seconds

@@ -11,7 +11,11 @@ is the provider's own, unchanged.
   by the currency's ISO 4217 exponent (JPY 0, KWD 3, most others 2).
 - ``scaled(amount, divisor)``: a fixed-scale amount -> major units (Apple milliunits: 1000,
   Google micros: 1000000).
-- ``upper(text)``: upper-cased text (Stripe's lower-case ``"usd"`` -> ``"USD"``).
+- ``upper(text)`` / ``lower(text)``: Stripe's ``"usd"`` -> ``"USD"``, RevenueCat's
+  ``"APP_STORE"`` -> ``"app_store"``.
+- ``unix_seconds(time)``: seconds, milliseconds (number or digits) or ISO 8601 text -> whole
+  unix seconds (``expires_at`` from Apple's and RevenueCat's ms, Paddle's and Lemon Squeezy's
+  ISO times).
 
 Each returns null rather than failing on a missing or unreadable value, so the attribute is
 left out instead of the webhook being refused.
@@ -19,6 +23,7 @@ left out instead of the webhook being refused.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -75,6 +80,23 @@ def scaled(amount: Any, divisor: Any) -> int | float | None:
     return _number(number / by)
 
 
+# Unix seconds this large are really milliseconds (as in domain/mapping.py).
+_MILLISECONDS_THRESHOLD = 100_000_000_000
+
+
+def unix_seconds(value: Any) -> int | None:
+    if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+        try:
+            return int(datetime.fromisoformat(value.strip().replace("Z", "+00:00")).timestamp())
+        except ValueError:
+            return None
+    number = _decimal(value)
+    if number is None:
+        return None
+    seconds = int(number)
+    return seconds // 1000 if abs(seconds) >= _MILLISECONDS_THRESHOLD else seconds
+
+
 class _Functions(functions.Functions):
     @functions.signature({"types": []}, {"types": []})
     def _func_minor_to_major(self, amount: Any, currency: Any) -> Any:
@@ -87,6 +109,14 @@ class _Functions(functions.Functions):
     @functions.signature({"types": []})
     def _func_upper(self, text: Any) -> Any:
         return text.upper() if isinstance(text, str) else None
+
+    @functions.signature({"types": []})
+    def _func_lower(self, text: Any) -> Any:
+        return text.lower() if isinstance(text, str) else None
+
+    @functions.signature({"types": []})
+    def _func_unix_seconds(self, time: Any) -> Any:
+        return unix_seconds(time)
 
 
 OPTIONS = jmespath.Options(custom_functions=_Functions())

@@ -6,7 +6,11 @@ Sources checked:
   (compared here in constant time). The body is ``{"api_version": "1.0", "event": {...}}``;
   ``event.id`` is unique per event and kept across retries; ``event.type`` names it;
   ``event.app_user_id`` is your app's user id.
-- https://www.revenuecat.com/docs/integrations/webhooks/event-types-and-fields : ``TEST`` is
+- https://www.revenuecat.com/docs/integrations/webhooks/event-types-and-fields : ``price`` is
+  the USD equivalent, ``price_in_purchased_currency`` what was paid in ``currency``;
+  ``period_type`` TRIAL/INTRO/NORMAL/PROMOTIONAL/PREPAID; RENEWAL has ``is_trial_conversion``;
+  PRODUCT_CHANGE has ``new_product_id``; CANCELLATION with ``cancel_reason`` CUSTOMER_SUPPORT is
+  a refund; ids starting ``$RCAnonymousID:`` are anonymous. ``TEST`` is
   sent by the dashboard's test button; ``TRANSFER`` carries ``transferred_from`` /
   ``transferred_to`` instead of an ``app_user_id``.
 """
@@ -17,6 +21,7 @@ from collections.abc import Sequence
 
 from pushbridge.errors import MalformedPayload
 from pushbridge.models.event import ProviderEvent
+from pushbridge.providers import lifecycle as L
 from pushbridge.providers.base import Headers, Provider, check_authorization, parse_json_object
 
 
@@ -40,46 +45,66 @@ def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list
     return [ProviderEvent(id=event_id, type=event_type, time=time, payload=payload)]
 
 
-_ATTRIBUTES = {
-    "product": {"path": "event.product_id"},
-    "price": {"path": "event.price"},
-    "currency": {"path": "event.currency"},
-    "store": {"path": "event.store"},
-    "environment": {"path": "event.environment"},
+_ANONYMOUS = "$RCAnonymousID:"
+_COMMON = {
+    "provider": "revenuecat",
+    "store": L.path("lower(event.store)"),
+    "environment": L.path("lower(event.environment)"),
 }
-
-# TEST has no rule on purpose: it is answered 200 {"status": "ignored"}.
-PRESET = [
-    *(
-        {"name": f"revenuecat-{kind.lower().replace('_', '-')}", "match": kind,
-         "post_event": {"event": event, "attributes": _ATTRIBUTES}}
-        for kind, event in (
-            ("INITIAL_PURCHASE", "InitialPurchase"),
-            ("RENEWAL", "Renewal"),
-            ("CANCELLATION", "Cancellation"),
-            ("UNCANCELLATION", "Uncancellation"),
-            ("EXPIRATION", "Expiration"),
-            ("BILLING_ISSUE", "BillingIssue"),
-            ("PRODUCT_CHANGE", "ProductChange"),
-            ("NON_RENEWING_PURCHASE", "NonRenewingPurchase"),
-            ("SUBSCRIPTION_PAUSED", "SubscriptionPaused"),
-        )
+_SUBSCRIPTION = {
+    **_COMMON,
+    "product": L.path("event.product_id"),
+    "period_type": L.path(
+        "event.period_type == 'TRIAL' && 'trial' || event.period_type == 'INTRO' && 'intro' || 'normal'"
     ),
-    {
-        # No app_user_id: the subscription moved to another app user. Tell the user it moved
-        # to (the first of transferred_to), naming the one it came from.
-        "name": "revenuecat-transfer",
-        "match": "TRANSFER",
-        "post_event": {
-            "event": "SubscriptionTransferred",
-            "user_id": {"path": "event.transferred_to[0]"},
-            "attributes": {
-                "transferred_from": {"path": "event.transferred_from[0]"},
-                "store": {"path": "event.store"},
-                "environment": {"path": "event.environment"},
-            },
-        },
-    },
+    "expires_at": L.path("unix_seconds(event.expiration_at_ms)"),
+}
+# `price` is RevenueCat's USD equivalent; what the customer paid is price_in_purchased_currency.
+_MONEY = {
+    **_SUBSCRIPTION,
+    "amount": L.path("event.price_in_purchased_currency"),
+    "currency": L.path("upper(event.currency)"),
+    "price_usd": L.path("event.price"),
+}
+_TRIAL = "event.period_type == 'TRIAL'"
+# A refund arrives as CANCELLATION with cancel_reason CUSTOMER_SUPPORT.
+_REFUND = "event.cancel_reason == 'CUSTOMER_SUPPORT'"
+
+# TEST has no rule on purpose: it is answered 200 {"status": "ignored"}. Nor have
+# SUBSCRIPTION_EXTENDED, TEMPORARY_ENTITLEMENT_GRANT, INVOICE_ISSUANCE and
+# VIRTUAL_CURRENCY_TRANSACTION: no lifecycle step a journey starts from.
+PRESET = [
+    L.rule("revenuecat-initial-purchase", "INITIAL_PURCHASE", L.SUBSCRIPTION_STARTED, _MONEY,
+           when=f"!({_TRIAL})", previous="InitialPurchase", captures_hwid=True),
+    # A free trial's start: no money changed hands (price 0), so not a purchase.
+    L.rule("revenuecat-trial-started", "INITIAL_PURCHASE", L.TRIAL_STARTED, _SUBSCRIPTION, when=_TRIAL,
+           captures_hwid=True),
+    L.rule("revenuecat-renewal", "RENEWAL", L.SUBSCRIPTION_RENEWED, _MONEY,
+           when="event.is_trial_conversion != `true`", previous="Renewal"),
+    L.rule("revenuecat-trial-converted", "RENEWAL", L.TRIAL_CONVERTED, _MONEY,
+           when="event.is_trial_conversion == `true`"),
+    L.rule("revenuecat-cancellation", "CANCELLATION", L.CANCELLATION_SCHEDULED,
+           {**_SUBSCRIPTION, "reason": L.path("lower(event.cancel_reason)")}, when=f"!({_REFUND})",
+           previous="Cancellation"),
+    L.rule("revenuecat-refunded", "CANCELLATION", L.REFUNDED,
+           {**_MONEY, "reason": L.path("lower(event.cancel_reason)")}, when=_REFUND),
+    L.rule("revenuecat-uncancellation", "UNCANCELLATION", L.CANCELLATION_REVOKED, _SUBSCRIPTION,
+           previous="Uncancellation"),
+    L.rule("revenuecat-expiration", "EXPIRATION", L.SUBSCRIPTION_ENDED,
+           {**_SUBSCRIPTION, "reason": L.path("lower(event.expiration_reason)")}, previous="Expiration"),
+    L.rule("revenuecat-billing-issue", "BILLING_ISSUE", L.PAYMENT_FAILED, _SUBSCRIPTION, previous="BillingIssue"),
+    # product_id is the product changed from; new_product_id the one changed to.
+    L.rule("revenuecat-product-change", "PRODUCT_CHANGE", L.PRODUCT_CHANGED,
+           {**_SUBSCRIPTION, "product": L.path("event.new_product_id"),
+            "previous_product": L.path("event.product_id")}, previous="ProductChange"),
+    L.rule("revenuecat-non-renewing-purchase", "NON_RENEWING_PURCHASE", L.PURCHASE_COMPLETED,
+           {**_MONEY, "period_type": None, "expires_at": None}, previous="NonRenewingPurchase", captures_hwid=True),
+    L.rule("revenuecat-subscription-paused", "SUBSCRIPTION_PAUSED", L.SUBSCRIPTION_PAUSED, _SUBSCRIPTION),
+    L.rule("revenuecat-refund-reversed", "REFUND_REVERSED", L.REFUND_REVERSED, _MONEY),
+    # No app_user_id: the purchase moved to another app user. The user it moved to is told;
+    # the one it came from (transferred_from) is another person's id and is never sent.
+    L.rule("revenuecat-transfer", "TRANSFER", L.SUBSCRIPTION_TRANSFERRED, _COMMON,
+           user_id=L.path(f"event.transferred_to[?!starts_with(@, '{_ANONYMOUS}')] | [0] || event.transferred_to[0]")),
 ]  # fmt: skip
 
 PROVIDER = Provider(
@@ -88,8 +113,13 @@ PROVIDER = Provider(
     parse=parse,
     sign=sign,
     preset=PRESET,
-    user_id="event.app_user_id",
-    # Set it from the app with Purchases.setAttributes({"pushwoosh_hwid": hwid}).
-    hwid="event.subscriber_attributes.pushwoosh_hwid.value",
+    # The app's own id: app_user_id, else the first id RevenueCat aliased to it that is not
+    # anonymous; only anonymous ids -> the event is skipped (EventsSkipped anonymous_user).
+    user_id=(
+        f"([event.app_user_id, event.original_app_user_id, event.aliases[]][] "
+        f"| [?type(@) == 'string' && !starts_with(@, '{_ANONYMOUS}')] | [0]) || event.app_user_id"
+    ),
+    # No default hwid: subscriber attributes are written by the app (Purchases.setAttributes),
+    # not only by your backend. docs/events.md says how to opt in.
     docs="https://www.revenuecat.com/docs/integrations/webhooks",
 )
