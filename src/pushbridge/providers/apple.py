@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pushbridge.errors import MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
+from pushbridge.providers import lifecycle as L
 from pushbridge.providers.base import Headers, Provider, parse_json_object
 
 Environment = Literal["Production", "Sandbox"]
@@ -128,24 +129,65 @@ def parse(
     return [ProviderEvent(id=uuid, type=kind, time=time, payload=verified)]
 
 
-_ATTRIBUTES = {
-    "product": {"path": "transaction.productId"},
-    "price": {"path": "transaction.price"},  # in milliunits of the currency, as Apple sends it
-    "currency": {"path": "transaction.currency"},
-    "environment": {"path": "data.environment"},
-    "subtype": {"path": "subtype"},
+_COMMON = {
+    "provider": "apple",
+    "store": "app_store",
+    "environment": L.path("lower(data.environment)"),
 }
+_SUBSCRIPTION = {
+    **_COMMON,
+    "product": L.path("transaction.productId"),
+    "period_type": L.path(
+        "transaction.offerDiscountType == 'FREE_TRIAL' && 'trial' || transaction.offerType == `1` && 'intro' || 'normal'"
+    ),
+    "expires_at": L.path("unix_seconds(transaction.expiresDate)"),
+}
+_MONEY = {
+    **_SUBSCRIPTION,
+    "amount": L.path("scaled(transaction.price, `1000`)"),  # Apple sends milliunits
+    "currency": L.path("upper(transaction.currency)"),
+}
+_FREE_TRIAL = "transaction.offerDiscountType == 'FREE_TRIAL'"
 
+# Not mapped: TEST, CONSUMPTION_REQUEST, REFUND_DECLINED, PRICE_INCREASE, RENEWAL_EXTENDED,
+# RENEWAL_EXTENSION, EXTERNAL_PURCHASE_TOKEN, METADATA_UPDATE, MIGRATION (no lifecycle step).
 PRESET = [
-    {"name": f"apple-{kind.lower().replace('_', '-')}", "match": kind, "post_event": {"event": event, "attributes": _ATTRIBUTES}}
-    for kind, event in (
-        ("SUBSCRIBED", "SubscriptionStarted"),
-        ("DID_RENEW", "Renewal"),
-        ("DID_FAIL_TO_RENEW", "BillingIssue"),
-        ("EXPIRED", "Expiration"),
-        ("GRACE_PERIOD_EXPIRED", "GracePeriodExpired"),
-        ("REFUND", "Refund"),
-    )
+    # subtype INITIAL_BUY (first purchase) or RESUBSCRIBE (again, after it expired).
+    L.rule("apple-subscribed", "SUBSCRIBED", L.SUBSCRIPTION_STARTED,
+           {**_MONEY, "resubscribe": L.path("subtype == 'RESUBSCRIBE'")}, when=f"!({_FREE_TRIAL})"),
+    L.rule("apple-trial-started", "SUBSCRIBED", L.TRIAL_STARTED, _SUBSCRIPTION, when=_FREE_TRIAL),
+    L.rule("apple-did-renew", "DID_RENEW", L.SUBSCRIPTION_RENEWED, _MONEY, previous="Renewal"),
+    L.rule("apple-billing-recovery", "DID_RENEW", L.PAYMENT_RECOVERED, _MONEY, when="subtype == 'BILLING_RECOVERY'"),
+    L.rule("apple-did-fail-to-renew", "DID_FAIL_TO_RENEW", L.PAYMENT_FAILED,
+           {**_SUBSCRIPTION, "grace_period": L.path("subtype == 'GRACE_PERIOD'")}, previous="BillingIssue"),
+    # Auto-renew turned off in Settings: the App Store's cancellation.
+    L.rule("apple-auto-renew-disabled", "DID_CHANGE_RENEWAL_STATUS", L.CANCELLATION_SCHEDULED, _SUBSCRIPTION,
+           when="subtype == 'AUTO_RENEW_DISABLED'"),
+    L.rule("apple-auto-renew-enabled", "DID_CHANGE_RENEWAL_STATUS", L.CANCELLATION_REVOKED, _SUBSCRIPTION,
+           when="subtype == 'AUTO_RENEW_ENABLED'"),
+    # UPGRADE applies now, DOWNGRADE at the next renewal, no subtype: a downgrade taken back.
+    L.rule("apple-did-change-renewal-pref", "DID_CHANGE_RENEWAL_PREF", L.PRODUCT_CHANGED,
+           {**_SUBSCRIPTION, "product": L.path("renewal.autoRenewProductId || transaction.productId"),
+            "previous_product": L.path(
+                "transaction.productId != renewal.autoRenewProductId && transaction.productId || `null`"),
+            "reason": L.path("lower(subtype)")}),
+    L.rule("apple-offer-redeemed", "OFFER_REDEEMED", L.OFFER_REDEEMED,
+           {**_MONEY, "offer": L.path("transaction.offerIdentifier"), "reason": L.path("lower(subtype)")}),
+    # subtype VOLUNTARY, BILLING_RETRY, PRICE_INCREASE or PRODUCT_NOT_FOR_SALE.
+    L.rule("apple-expired", "EXPIRED", L.SUBSCRIPTION_ENDED, {**_SUBSCRIPTION, "reason": L.path("lower(subtype)")},
+           previous="Expiration"),
+    # Access ends but the App Store keeps retrying the payment: a failure, not the end.
+    L.rule("apple-grace-period-expired", "GRACE_PERIOD_EXPIRED", L.PAYMENT_FAILED,
+           {**_SUBSCRIPTION, "reason": "grace_period_expired"}, previous="GracePeriodExpired"),
+    L.rule("apple-refund", "REFUND", L.REFUNDED, {**_MONEY, "reason": L.path("transaction.revocationReason == `1` && 'app_issue' || 'other'")},
+           previous="Refund"),
+    L.rule("apple-refund-reversed", "REFUND_REVERSED", L.REFUND_REVERSED, _MONEY),
+    # Family Sharing: the purchaser stopped sharing, or was refunded.
+    L.rule("apple-revoke", "REVOKE", L.SUBSCRIPTION_ENDED, {**_SUBSCRIPTION, "reason": "revoked"}),
+    # A consumable, non-consumable or non-renewing subscription.
+    L.rule("apple-one-time-charge", "ONE_TIME_CHARGE", L.PURCHASE_COMPLETED,
+           {**_COMMON, "product": L.path("transaction.productId"), "amount": _MONEY["amount"],
+            "currency": _MONEY["currency"]}, captures_hwid=True),
 ]  # fmt: skip
 
 PROVIDER = Provider(
