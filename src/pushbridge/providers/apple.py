@@ -132,7 +132,6 @@ def parse(
 _COMMON = {
     "provider": "apple",
     "store": "app_store",
-    "environment": L.path("lower(data.environment)"),
 }
 _SUBSCRIPTION = {
     **_COMMON,
@@ -187,7 +186,7 @@ PRESET = [
     # A consumable, non-consumable or non-renewing subscription.
     L.rule("apple-one-time-charge", "ONE_TIME_CHARGE", L.PURCHASE_COMPLETED,
            {**_COMMON, "product": L.path("transaction.productId"), "amount": _MONEY["amount"],
-            "currency": _MONEY["currency"]}, captures_hwid=True),
+            "currency": _MONEY["currency"]}),
 ]  # fmt: skip
 
 PROVIDER = Provider(
@@ -195,6 +194,7 @@ PROVIDER = Provider(
     verify=verify,
     parse=parse,
     preset=PRESET,
+    environment="data.environment",  # SANDBOX / Sandbox: skipped unless the source sets sandbox: true
     # Set appAccountToken (a UUID) to your user's id when the app starts the purchase.
     user_id="transaction.appAccountToken",
     secret="none",

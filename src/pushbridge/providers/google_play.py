@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict
 from pushbridge.adapters.http import get_json, shared_pool
 from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
+from pushbridge.providers import lifecycle as L
 from pushbridge.providers.base import Headers, Provider, parse_json_object, require_header
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
@@ -142,6 +143,8 @@ def _purchase(notification: dict[str, Any], service_account_key: str, api_url: s
         path = (
             f"/androidpublisher/v3/applications/{package}/purchases/subscriptionsv2/tokens/{sub.get('purchaseToken')}"
         )
+    elif (voided := notification.get("voidedPurchaseNotification")) and voided.get("productType") == 1:
+        path = f"/androidpublisher/v3/applications/{package}/purchases/subscriptionsv2/tokens/{voided.get('purchaseToken')}"
     elif one := notification.get("oneTimeProductNotification"):
         path = f"/androidpublisher/v3/applications/{package}/purchases/products/{one.get('sku')}/tokens/{one.get('purchaseToken')}"
     else:
@@ -201,24 +204,55 @@ def _type(notification: dict[str, Any]) -> str:
     return ""
 
 
-_ATTRIBUTES = {
-    "product": {"path": "notification.subscriptionNotification.subscriptionId || purchase.lineItems[0].productId || notification.oneTimeProductNotification.sku"},
-    "package": {"path": "notification.packageName"},
-}  # fmt: skip
+_SUB = "notification.subscriptionNotification"
+_LINE = "purchase.lineItems[0]"
+_COMMON = {"provider": "googleplay", "store": "play_store"}
+_SUBSCRIPTION = {
+    **_COMMON,
+    "product": L.path(f"{_SUB}.subscriptionId || {_LINE}.productId"),
+    "period_type": L.path(
+        f"{_LINE}.offerPhase.freeTrial != null && 'trial' || {_LINE}.offerPhase.introductoryPrice != null && 'intro' || 'normal'"
+    ),
+    "expires_at": L.path(f"unix_seconds({_LINE}.expiryTime)"),
+}
+_FREE_TRIAL = f"{_LINE}.offerPhase.freeTrial != null"
 
-# TEST is answered 200 {"status": "ignored"}.
+# TEST is answered 200 {"status": "ignored"}. Not mapped: PRICE_CHANGE_CONFIRMED/UPDATED,
+# DEFERRED, PAUSE_SCHEDULE_CHANGED, PENDING_PURCHASE_CANCELED, ONE_TIME_PRODUCT_CANCELED.
+# Amounts: the notification and the purchase carry no price paid, so none is sent.
 PRESET = [
-    {"name": f"googleplay-{kind.lower().replace('_', '-')}", "match": kind, "post_event": {"event": event, "attributes": _ATTRIBUTES}}
-    for kind, event in (
-        ("SUBSCRIPTION_PURCHASED", "SubscriptionStarted"),
-        ("SUBSCRIPTION_RENEWED", "Renewal"),
-        ("SUBSCRIPTION_CANCELED", "Cancellation"),
-        ("SUBSCRIPTION_IN_GRACE_PERIOD", "BillingIssue"),
-        ("SUBSCRIPTION_ON_HOLD", "BillingIssue"),
-        ("SUBSCRIPTION_EXPIRED", "Expiration"),
-        ("SUBSCRIPTION_REVOKED", "Refund"),
-        ("ONE_TIME_PRODUCT_PURCHASED", "PurchaseCompleted"),
-    )
+    L.rule("googleplay-subscription-purchased", "SUBSCRIPTION_PURCHASED", L.SUBSCRIPTION_STARTED, _SUBSCRIPTION,
+           when=f"!({_FREE_TRIAL})"),
+    L.rule("googleplay-trial-started", "SUBSCRIPTION_PURCHASED", L.TRIAL_STARTED, _SUBSCRIPTION, when=_FREE_TRIAL),
+    L.rule("googleplay-subscription-renewed", "SUBSCRIPTION_RENEWED", L.SUBSCRIPTION_RENEWED, _SUBSCRIPTION,
+           previous="Renewal"),
+    # Recovered from account hold: a renewal paid after failing.
+    L.rule("googleplay-subscription-recovered", "SUBSCRIPTION_RECOVERED", L.SUBSCRIPTION_RENEWED, _SUBSCRIPTION),
+    L.rule("googleplay-payment-recovered", "SUBSCRIPTION_RECOVERED", L.PAYMENT_RECOVERED, _SUBSCRIPTION),
+    # Canceled = auto-renew off; access lasts until expiryTime.
+    L.rule("googleplay-subscription-canceled", "SUBSCRIPTION_CANCELED", L.CANCELLATION_SCHEDULED,
+           {**_SUBSCRIPTION, "reason": L.path(
+               "purchase.canceledStateContext.userInitiatedCancellation && 'user_initiated'"
+               " || purchase.canceledStateContext.systemInitiatedCancellation && 'system_initiated'"
+               " || purchase.canceledStateContext.developerInitiatedCancellation && 'developer_initiated'"
+               " || purchase.canceledStateContext.replacementCancellation && 'replaced'")},
+           previous="Cancellation"),
+    L.rule("googleplay-subscription-restarted", "SUBSCRIPTION_RESTARTED", L.CANCELLATION_REVOKED, _SUBSCRIPTION),
+    L.rule("googleplay-subscription-in-grace-period", "SUBSCRIPTION_IN_GRACE_PERIOD", L.PAYMENT_FAILED,
+           {**_SUBSCRIPTION, "grace_period": True}, previous="BillingIssue"),
+    L.rule("googleplay-subscription-on-hold", "SUBSCRIPTION_ON_HOLD", L.PAYMENT_FAILED,
+           {**_SUBSCRIPTION, "reason": "on_hold"}, previous="BillingIssue"),
+    L.rule("googleplay-subscription-paused", "SUBSCRIPTION_PAUSED", L.SUBSCRIPTION_PAUSED, _SUBSCRIPTION),
+    L.rule("googleplay-subscription-expired", "SUBSCRIPTION_EXPIRED", L.SUBSCRIPTION_ENDED,
+           {**_SUBSCRIPTION, "reason": "expired"}, previous="Expiration"),
+    L.rule("googleplay-subscription-revoked", "SUBSCRIPTION_REVOKED", L.SUBSCRIPTION_ENDED,
+           {**_SUBSCRIPTION, "reason": "revoked"}, previous="Refund"),
+    L.rule("googleplay-one-time-product-purchased", "ONE_TIME_PRODUCT_PURCHASED", L.PURCHASE_COMPLETED,
+           {**_COMMON, "product": L.path("notification.oneTimeProductNotification.sku || purchase.productId")}),
+    # Google's refund signal (refundType 1: whole purchase, 2: part of its quantity).
+    L.rule("googleplay-voided-purchase", "VOIDED_PURCHASE", L.REFUNDED,
+           {**_COMMON, "product": L.path(f"{_LINE}.productId || purchase.productId"),
+            "reason": L.path("notification.voidedPurchaseNotification.refundType == `2` && 'partial_refund' || 'refund'")}),
 ]  # fmt: skip
 
 PROVIDER = Provider(
@@ -227,6 +261,8 @@ PROVIDER = Provider(
     parse=parse,
     preset=PRESET,
     user_id="purchase.externalAccountIdentifiers.obfuscatedExternalAccountId || purchase.obfuscatedExternalAccountId",
+    # A purchase by a license tester: testPurchase (subscriptions v2) or purchaseType 0.
+    environment="(purchase.testPurchase != null || purchase.purchaseType == `0`) && 'sandbox' || 'production'",
     secret="optional",  # the proof is Google's OIDC token; a stored secret is the lookup's key
     options=GooglePlayOptions,
     docs="https://developer.android.com/google/play/billing/rtdn-reference",

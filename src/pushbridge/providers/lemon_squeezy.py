@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from pushbridge.errors import MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
+from pushbridge.providers import lifecycle as L
 from pushbridge.providers.base import (
     Headers,
     Provider,
@@ -61,29 +62,48 @@ def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list
     return [ProviderEvent(id=event_id, type=event_name, time=iso_time(changed_at), payload=payload)]
 
 
-_ATTRIBUTES = {
-    "status": {"path": "data.attributes.status"},
-    "product": {"path": "data.attributes.product_name || data.attributes.first_order_item.product_name"},
-    "variant": {"path": "data.attributes.variant_id || data.attributes.first_order_item.variant_id"},
-    "amount": {"path": "data.attributes.total"},
-    "currency": {"path": "data.attributes.currency"},
+_A = "data.attributes"
+_COMMON = {"provider": "lemonsqueezy", "store": "lemonsqueezy"}
+_SUBSCRIPTION = {
+    **_COMMON,
+    "product": L.path(f"to_string({_A}.variant_id)"),
+    "product_name": L.path(f"{_A}.product_name"),
+    "period_type": L.path(f"{_A}.status == 'on_trial' && 'trial' || 'normal'"),
+    "expires_at": L.path(f"unix_seconds({_A}.ends_at || {_A}.trial_ends_at || {_A}.renews_at)"),
 }
+# Orders and subscription invoices: integer cents of `currency`.
+_PAYMENT = {
+    **_COMMON,
+    "amount": L.path(f"minor_to_major({_A}.total, {_A}.currency)"),
+    "currency": L.path(f"upper({_A}.currency)"),
+}
+_REFUND = {**_PAYMENT, "amount": L.path(f"minor_to_major({_A}.refunded_amount || {_A}.total, {_A}.currency)")}
 
+# subscription_updated (a catch-all sent with every other subscription event) is not mapped.
 PRESET = [
-    {
-        "name": f"lemonsqueezy-{name.replace('_', '-')}",
-        "match": name,
-        "post_event": {"event": event, "attributes": _ATTRIBUTES},
-    }
-    for name, event in (
-        ("order_created", "PurchaseCompleted"),
-        ("subscription_created", "SubscriptionCreated"),
-        ("subscription_updated", "SubscriptionUpdated"),
-        ("subscription_cancelled", "SubscriptionCanceled"),
-        ("subscription_payment_success", "PaymentSucceeded"),
-        ("subscription_payment_failed", "PaymentFailed"),
-    )
-]
+    # Sent for every order, a subscription's first one too (with subscription_created).
+    L.rule("lemonsqueezy-order-created", "order_created", L.PURCHASE_COMPLETED,
+           {**_PAYMENT, "product": L.path(f"to_string({_A}.first_order_item.variant_id)"),
+            "product_name": L.path(f"{_A}.first_order_item.product_name")}),
+    L.rule("lemonsqueezy-subscription-created", "subscription_created", L.SUBSCRIPTION_STARTED, _SUBSCRIPTION,
+           when=f"{_A}.status != 'on_trial'", previous="SubscriptionCreated"),
+    L.rule("lemonsqueezy-trial-started", "subscription_created", L.TRIAL_STARTED, _SUBSCRIPTION,
+           when=f"{_A}.status == 'on_trial'"),
+    # Lemon Squeezy's "cancelled" is scheduled: a grace period until ends_at, resumable.
+    L.rule("lemonsqueezy-subscription-cancelled", "subscription_cancelled", L.CANCELLATION_SCHEDULED,
+           _SUBSCRIPTION, previous="SubscriptionCanceled"),
+    L.rule("lemonsqueezy-subscription-resumed", "subscription_resumed", L.CANCELLATION_REVOKED, _SUBSCRIPTION),
+    L.rule("lemonsqueezy-subscription-expired", "subscription_expired", L.SUBSCRIPTION_ENDED, _SUBSCRIPTION),
+    L.rule("lemonsqueezy-subscription-paused", "subscription_paused", L.SUBSCRIPTION_PAUSED, _SUBSCRIPTION),
+    L.rule("lemonsqueezy-subscription-unpaused", "subscription_unpaused", L.SUBSCRIPTION_RESUMED, _SUBSCRIPTION),
+    L.rule("lemonsqueezy-subscription-payment-success", "subscription_payment_success", L.SUBSCRIPTION_RENEWED,
+           _PAYMENT, when=f"{_A}.billing_reason == 'renewal'", previous="PaymentSucceeded"),
+    L.rule("lemonsqueezy-subscription-payment-failed", "subscription_payment_failed", L.PAYMENT_FAILED,
+           {**_PAYMENT, "invoice_url": L.path(f"{_A}.urls.invoice_url")}),
+    L.rule("lemonsqueezy-subscription-payment-recovered", "subscription_payment_recovered", L.PAYMENT_RECOVERED,
+           _PAYMENT),
+    L.rule("lemonsqueezy-refunded", ["order_refunded", "subscription_payment_refunded"], L.REFUNDED, _REFUND),
+]  # fmt: skip
 
 PROVIDER = Provider(
     name="lemonsqueezy",
@@ -91,8 +111,10 @@ PROVIDER = Provider(
     parse=parse,
     sign=sign,
     preset=PRESET,
-    # Pass checkout[custom][user_id] (and pushwoosh_hwid) when you create the checkout.
+    # meta.custom_data.user_id: checkout[custom][user_id]. In a checkout URL the buyer can edit
+    # it; create the checkout from your backend (POST /v1/checkouts, checkout_data.custom).
+    # No default hwid: custom data the buyer can edit is no device proof (docs/events.md).
     user_id="meta.custom_data.user_id",
-    hwid="meta.custom_data.pushwoosh_hwid",
+    environment="meta.test_mode",  # true in test mode: skipped unless the source sets sandbox: true
     docs="https://docs.lemonsqueezy.com/help/webhooks/signing-requests",
 )

@@ -47,13 +47,12 @@ def rule(
     *,
     when: str | None = None,
     previous: str | None = None,
-    captures_hwid: bool = False,
     **post_event: Any,
 ) -> dict[str, Any]:
     """One preset rule. ``previous``: the name this rule's event had before the lifecycle
-    vocabulary (sent instead with ``event_names: previous``). ``captures_hwid``: this event is
-    the one at which the hwid was captured (checkout, first purchase); on later events a stored
-    hwid is dropped unless the source sets ``reuse_stored_hwid``."""
+    vocabulary (sent instead with ``event_names: previous``)."""
+    if previous is not None:
+        post_event["previous_event"] = previous
     built: dict[str, Any] = {
         "name": name,
         "match": match,
@@ -61,5 +60,17 @@ def rule(
     }
     if when is not None:
         built["when"] = path(when)
-    # PENDING presets-engine's schema keys: previous -> ?, captures_hwid -> ?
     return built
+
+
+def read_hwid(hwid: str, captured_on: set[str], rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``hwid``: where the customer's backend stored the device's hwid. The rules named in
+    ``captured_on`` (checkout, first purchase) read it as the device; every later one reads it
+    as ``stored_hwid``, used only when the source sets ``reuse_stored_hwid`` (by then the
+    phone may have been reinstalled or handed down)."""
+    unknown = captured_on - {r["name"] for r in rules}
+    if unknown:
+        raise ValueError(f"read_hwid: no rule named {sorted(unknown)}")
+    for r in rules:
+        r["post_event"]["hwid" if r["name"] in captured_on else "stored_hwid"] = path(hwid)
+    return rules

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from pushbridge.errors import MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
+from pushbridge.providers import lifecycle as L
 from pushbridge.providers.base import (
     Headers,
     Provider,
@@ -61,38 +62,54 @@ def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list
 
 
 _ITEM = "data.items[0].price"
-_SUBSCRIPTION_ATTRIBUTES = {
-    "status": {"path": "data.status"},
-    "price": {"path": f"{_ITEM}.id"},
-    "product": {"path": f"{_ITEM}.product_id"},
-    "interval": {"path": "data.billing_cycle.interval"},
-    "currency": {"path": "data.currency_code"},
+_COMMON = {"provider": "paddle", "store": "paddle"}
+_SUBSCRIPTION = {
+    **_COMMON,
+    "product": L.path(f"{_ITEM}.id"),
+    "period_type": L.path("data.status == 'trialing' && 'trial' || 'normal'"),
+    "expires_at": L.path("unix_seconds(data.current_billing_period.ends_at || data.next_billed_at)"),
 }
-_TRANSACTION_ATTRIBUTES = {
-    "status": {"path": "data.status"},
-    "price": {"path": f"{_ITEM}.id"},
-    "product": {"path": f"{_ITEM}.product_id"},
-    # Paddle sends amounts as strings of the lowest denomination, e.g. "1999".
-    "amount": {"path": "data.details.totals.grand_total"},
-    "currency": {"path": "data.currency_code"},
-    "origin": {"path": "data.origin"},
+# Paddle sends amounts as strings of the lowest denomination ("1999").
+_TRANSACTION = {
+    **_COMMON,
+    "product": L.path(f"{_ITEM}.id"),
+    "amount": L.path("minor_to_major(data.details.totals.grand_total, data.currency_code)"),
+    "currency": L.path("upper(data.currency_code)"),
 }
+# subscription.updated says what the subscription is now, not what changed: a scheduled
+# change is told by `scheduled_change`, and is seen again on later updates while it stands.
+_SCHEDULED = "data.scheduled_change.action == '{}'"
 
+# Not mapped: subscription.updated otherwise (no previous values to tell a plan change from
+# noise), transaction.payment_failed (each declined attempt, checkout included: the
+# subscription's past_due is the lifecycle step), subscription.imported.
 PRESET = [
-    *(
-        {"name": f"paddle-subscription-{verb}", "match": f"subscription.{verb}",
-         "post_event": {"event": event, "attributes": _SUBSCRIPTION_ATTRIBUTES}}
-        for verb, event in (
-            ("created", "SubscriptionCreated"),
-            ("activated", "SubscriptionActivated"),
-            ("canceled", "SubscriptionCanceled"),
-            ("past_due", "SubscriptionPastDue"),
-        )
-    ),
-    {"name": "paddle-transaction-completed", "match": "transaction.completed",
-     "post_event": {"event": "PurchaseCompleted", "attributes": _TRANSACTION_ATTRIBUTES}},
-    {"name": "paddle-transaction-payment-failed", "match": "transaction.payment_failed",
-     "post_event": {"event": "PaymentFailed", "attributes": _TRANSACTION_ATTRIBUTES}},
+    L.rule("paddle-subscription-created", "subscription.created", L.SUBSCRIPTION_STARTED, _SUBSCRIPTION,
+           when="data.status == 'active'", previous="SubscriptionCreated"),
+    L.rule("paddle-subscription-trialing", "subscription.trialing", L.TRIAL_STARTED,
+           {**_SUBSCRIPTION, "expires_at": L.path("unix_seconds(data.items[0].trial_dates.ends_at || data.next_billed_at)")}),
+    # "any trial period has elapsed": the first paid period starts.
+    L.rule("paddle-subscription-activated", "subscription.activated", L.TRIAL_CONVERTED, _SUBSCRIPTION,
+           previous="SubscriptionActivated"),
+    L.rule("paddle-cancellation-scheduled", "subscription.updated", L.CANCELLATION_SCHEDULED,
+           {**_SUBSCRIPTION, "expires_at": L.path("unix_seconds(data.scheduled_change.effective_at)")},
+           when=_SCHEDULED.format("cancel")),
+    L.rule("paddle-subscription-canceled", "subscription.canceled", L.SUBSCRIPTION_ENDED,
+           {**_SUBSCRIPTION, "expires_at": L.path("unix_seconds(data.canceled_at)")}, previous="SubscriptionCanceled"),
+    L.rule("paddle-subscription-past_due", "subscription.past_due", L.PAYMENT_FAILED,
+           {**_SUBSCRIPTION, "invoice_url": L.path("data.management_urls.update_payment_method")},
+           previous="SubscriptionPastDue"),
+    L.rule("paddle-subscription-paused", "subscription.paused", L.SUBSCRIPTION_PAUSED, _SUBSCRIPTION),
+    L.rule("paddle-subscription-resumed", "subscription.resumed", L.SUBSCRIPTION_RESUMED, _SUBSCRIPTION),
+    L.rule("paddle-transaction-completed", "transaction.completed", L.PURCHASE_COMPLETED, _TRANSACTION,
+           when="data.subscription_id == null"),
+    L.rule("paddle-transaction-renewed", "transaction.completed", L.SUBSCRIPTION_RENEWED, _TRANSACTION,
+           when="data.origin == 'subscription_recurring'"),
+    # A refund is an adjustment, approved on creation or later (pending_approval first).
+    L.rule("paddle-refund", ["adjustment.created", "adjustment.updated"], L.REFUNDED,
+           {**_COMMON, "amount": L.path("minor_to_major(data.totals.total, data.currency_code)"),
+            "currency": L.path("upper(data.currency_code)"), "reason": L.path("data.reason")},
+           when="data.action == 'refund' && data.status == 'approved'"),
 ]  # fmt: skip
 
 PROVIDER = Provider(
@@ -101,9 +118,11 @@ PROVIDER = Provider(
     parse=parse,
     sign=sign,
     preset=PRESET,
-    # Pass your app's ids in custom_data when you open the checkout (Paddle.js customData).
+    # custom_data.user_id. Passed by Paddle.js (customData) it is set in the buyer's browser and
+    # can be edited; set it from your backend when you create the transaction (POST /transactions
+    # with custom_data, then open the checkout with its id). Adjustments carry no custom_data.
+    # No default hwid: custom data the buyer can edit is no device proof (docs/events.md).
     user_id="data.custom_data.user_id",
-    hwid="data.custom_data.pushwoosh_hwid",
     default_tolerance=5,
     docs="https://developer.paddle.com/webhooks/signature-verification",
 )

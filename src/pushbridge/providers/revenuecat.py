@@ -49,7 +49,6 @@ _ANONYMOUS = "$RCAnonymousID:"
 _COMMON = {
     "provider": "revenuecat",
     "store": L.path("lower(event.store)"),
-    "environment": L.path("lower(event.environment)"),
 }
 _SUBSCRIPTION = {
     **_COMMON,
@@ -75,10 +74,9 @@ _REFUND = "event.cancel_reason == 'CUSTOMER_SUPPORT'"
 # VIRTUAL_CURRENCY_TRANSACTION: no lifecycle step a journey starts from.
 PRESET = [
     L.rule("revenuecat-initial-purchase", "INITIAL_PURCHASE", L.SUBSCRIPTION_STARTED, _MONEY,
-           when=f"!({_TRIAL})", previous="InitialPurchase", captures_hwid=True),
+           when=f"!({_TRIAL})", previous="InitialPurchase"),
     # A free trial's start: no money changed hands (price 0), so not a purchase.
-    L.rule("revenuecat-trial-started", "INITIAL_PURCHASE", L.TRIAL_STARTED, _SUBSCRIPTION, when=_TRIAL,
-           captures_hwid=True),
+    L.rule("revenuecat-trial-started", "INITIAL_PURCHASE", L.TRIAL_STARTED, _SUBSCRIPTION, when=_TRIAL),
     L.rule("revenuecat-renewal", "RENEWAL", L.SUBSCRIPTION_RENEWED, _MONEY,
            when="event.is_trial_conversion != `true`", previous="Renewal"),
     L.rule("revenuecat-trial-converted", "RENEWAL", L.TRIAL_CONVERTED, _MONEY,
@@ -98,7 +96,7 @@ PRESET = [
            {**_SUBSCRIPTION, "product": L.path("event.new_product_id"),
             "previous_product": L.path("event.product_id")}, previous="ProductChange"),
     L.rule("revenuecat-non-renewing-purchase", "NON_RENEWING_PURCHASE", L.PURCHASE_COMPLETED,
-           {**_MONEY, "period_type": None, "expires_at": None}, previous="NonRenewingPurchase", captures_hwid=True),
+           {**_MONEY, "period_type": None, "expires_at": None}, previous="NonRenewingPurchase"),
     L.rule("revenuecat-subscription-paused", "SUBSCRIPTION_PAUSED", L.SUBSCRIPTION_PAUSED, _SUBSCRIPTION),
     L.rule("revenuecat-refund-reversed", "REFUND_REVERSED", L.REFUND_REVERSED, _MONEY),
     # No app_user_id: the purchase moved to another app user. The user it moved to is told;
@@ -113,6 +111,8 @@ PROVIDER = Provider(
     parse=parse,
     sign=sign,
     preset=PRESET,
+    environment="event.environment",  # SANDBOX / Sandbox: skipped unless the source sets sandbox: true
+    anonymous_user=(_ANONYMOUS,),
     # The app's own id: app_user_id, else the first id RevenueCat aliased to it that is not
     # anonymous; only anonymous ids -> the event is skipped (EventsSkipped anonymous_user).
     user_id=(

@@ -91,6 +91,8 @@ _COMMON = {
     "environment": L.path("livemode && 'production' || 'sandbox'"),
 }
 _PRICE = f"{_OBJECT}.items.data[0].price"
+# Metadata your backend wrote with the secret key; captured at checkout / subscription start.
+_HWID = _first_of("pushwoosh_hwid")
 _SUBSCRIPTION = {
     **_COMMON,
     "product": L.path(f"{_PRICE}.id"),
@@ -127,16 +129,18 @@ _REVOKED = (
 )
 _PRICE_CHANGED = f"{_WAS}.items.data[0].price.id && {_WAS}.items.data[0].price.id != {_PRICE}.id"
 
-PRESET = [
+# The hwid is read on the events that capture it; on later ones only with reuse_stored_hwid.
+_CAPTURED_ON = {"stripe-checkout-completed", "stripe-subscription-created", "stripe-trial-started"}
+PRESET = L.read_hwid(_HWID, _CAPTURED_ON, [
     # A one-time Checkout payment; subscription checkouts are told by customer.subscription.*.
     L.rule("stripe-checkout-completed", "checkout.session.completed", L.PURCHASE_COMPLETED,
            {**_COMMON, **_money("amount_total")}, when=f"{_OBJECT}.mode == 'payment'",
-           previous="CheckoutCompleted", captures_hwid=True),
+           previous="CheckoutCompleted"),
     L.rule("stripe-subscription-created", "customer.subscription.created", L.SUBSCRIPTION_STARTED,
-           _SUBSCRIPTION, when=f"{_OBJECT}.status == 'active'", previous="SubscriptionCreated", captures_hwid=True),
+           _SUBSCRIPTION, when=f"{_OBJECT}.status == 'active'", previous="SubscriptionCreated"),
     L.rule("stripe-trial-started", "customer.subscription.created", L.TRIAL_STARTED,
            {**_SUBSCRIPTION, "expires_at": L.path(f"{_OBJECT}.trial_end")},
-           when=f"{_OBJECT}.status == 'trialing'", captures_hwid=True),
+           when=f"{_OBJECT}.status == 'trialing'"),
     # Created `incomplete` (payment_behavior=default_incomplete), active once the first payment clears.
     L.rule("stripe-subscription-activated", "customer.subscription.updated", L.SUBSCRIPTION_STARTED,
            _SUBSCRIPTION, when=f"{_WAS}.status == 'incomplete' && {_OBJECT}.status == 'active'"),
@@ -166,7 +170,7 @@ PRESET = [
            {**_INVOICE, **_money("amount_due"), "attempt_count": L.path(f"{_OBJECT}.attempt_count"),
             "invoice_url": L.path(f"{_OBJECT}.hosted_invoice_url")}),
     L.rule("stripe-charge-refunded", "charge.refunded", L.REFUNDED, {**_COMMON, **_money("amount_refunded")}),
-]  # fmt: skip
+])  # fmt: skip
 
 PROVIDER = Provider(
     name="stripe",
@@ -179,6 +183,6 @@ PROVIDER = Provider(
     # to a one-time payment's charge with `payment_intent_data.metadata`). Metadata is written
     # only with your secret key: backend-controlled, the hwid too.
     user_id=f"{_first_of('user_id')} || {_OBJECT}.client_reference_id",
-    hwid=_first_of("pushwoosh_hwid"),
+    # No default hwid: each rule reads it (see _HWID and SourceConfig.reuse_stored_hwid).
     docs="https://docs.stripe.com/webhooks#verify-manually",
 )
