@@ -16,6 +16,7 @@ from tests.support.signing import official_verify
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOADS = sorted((ROOT / "events" / "payloads").glob("*/*.json"))
+GOLDENS = ROOT / "tests" / "golden"
 SIGNABLE = [p for p in PAYLOADS if CONFIG.sources[p.parent.name].provider.sign is not None]
 
 
@@ -31,11 +32,14 @@ def test_check_validates_the_shipped_config_and_lists_every_rule(capsys):
     out = capsys.readouterr().out
     assert f"src/pushbridge.yaml: valid, {len(CONFIG.sources)} source(s)" in out
     for rule in (
-        "stripe-invoice-paid: invoice.paid -> post_event 'InvoicePaid'",
+        "stripe-invoice-paid: invoice.paid when data.object.billing_reason == 'subscription_cycle'"
+        " -> post_event 'SubscriptionRenewed'",
+        "stripe-subscription-deleted: customer.subscription.deleted -> post_event 'SubscriptionEnded'",
         "clerk-user-deleted: user.deleted -> delete_user",
         "-> post_event 'Login'",
     ):
         assert rule in out
+    assert "'SubscriptionCanceled'" not in out  # one name, one meaning: it meant ended and scheduled
 
 
 def test_check_fails_naming_the_key(tmp_path, capsys):
@@ -46,21 +50,27 @@ def test_check_fails_naming_the_key(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=[f"{p.parent.name}:{p.stem}" for p in PAYLOADS])
-def test_check_event_shows_the_exact_request(payload, capsys):
+def test_check_event_shows_the_requests_the_golden_run_sent(payload, capsys):
+    """`check --event` maps offline what the real handlers send: the same calls as the
+    sample's golden file (tests/golden), in order, for the configured application."""
+    golden = json.loads((GOLDENS / payload.parent.name / f"{payload.stem}.json").read_text(encoding="utf-8"))
+    event_type = golden["ingest"]["body"]["event_types"][0] if golden["ingest"] else payload.stem
     assert main(["check", "--event", str(payload)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"{payload.parent.name}: event '{payload.stem}'")
-    if "no rule matches" in out:  # RevenueCat's TEST, on purpose
-        assert payload.stem == "TEST"
+    assert out.startswith(f"{payload.parent.name}: event '{event_type}'")
+    paths = [line.strip().removeprefix("POST ") for line in out.splitlines() if line.startswith("    POST ")]
+    assert paths == [call["path"] for call in golden["pushwoosh"]]
+    if not paths:  # ignored on purpose: no rule matches, or each match skipped with a reason
+        assert "no rule matches" in out or ": skipped (" in out
         return
-    assert "POST /json/1.3/" in out or "POST /api/v2/device-api/deleteUser" in out
     request, _ = json.JSONDecoder().raw_decode(out[out.index("{") :])  # the first of the requests
     assert request.get("application", request.get("request", {}).get("application")) == "XXXXX-XXXXX"
+    assert request.get("request", {}).get("event") == golden["pushwoosh"][0]["body"].get("request", {}).get("event")
 
 
 def test_check_event_that_no_rule_maps(tmp_path, capsys):
     event = tmp_path / "x.json"
-    event.write_text(json.dumps({"id": "evt_1", "type": "charge.refunded", "created": 1}))
+    event.write_text(json.dumps({"id": "evt_1", "type": "customer.created", "created": 1}))
     assert main(["check", "--source", "stripe", "--event", str(event)]) == 0
     assert "no rule matches" in capsys.readouterr().out
 

@@ -16,7 +16,6 @@ from pushbridge.providers import PROVIDERS, apple
 from pushbridge.providers.apple import AppleOptions
 from pushbridge.providers.base import Headers
 from tests.support.apple_chain import AppleLikeChain
-from tests.support.presets import post_event, requests_for
 from tests.support.samples import payload
 
 provider = PROVIDERS["apple"]
@@ -133,20 +132,3 @@ def test_production_needs_the_app_apple_id():
     with pytest.raises(ValueError, match="app_apple_id is required"):
         AppleOptions(bundle_id="com.example.app")
     AppleOptions(bundle_id="com.example.app", environments=("Sandbox",))
-
-
-USER = "5b4f7c7e-2a1d-4c3b-9e8f-0a1b2c3d4e5f"
-ATTRIBUTES = {"product": "premium_monthly", "price": 19990, "currency": "EUR", "environment": "Production"}
-EXPECTED = {
-    ("apple", "SUBSCRIBED"): [post_event("SubscriptionStarted", {**ATTRIBUTES, "subtype": "INITIAL_BUY"}, 1795710500, user=USER, hwid=None)],
-    ("apple", "DID_RENEW"): [post_event("Renewal", ATTRIBUTES, 1798302500, user=USER, hwid=None)],
-    ("apple", "DID_FAIL_TO_RENEW"): [post_event("BillingIssue", {**ATTRIBUTES, "subtype": "GRACE_PERIOD"}, 1798302600, user=USER, hwid=None)],
-    ("apple", "EXPIRED"): [post_event("Expiration", {**ATTRIBUTES, "subtype": "VOLUNTARY"}, 1800894500, user=USER, hwid=None)],
-    ("apple", "GRACE_PERIOD_EXPIRED"): [post_event("GracePeriodExpired", ATTRIBUTES, 1799598500, user=USER, hwid=None)],
-    ("apple", "REFUND"): [post_event("Refund", ATTRIBUTES, 1796000000, user=USER, hwid=None)],
-}  # fmt: skip
-
-
-@pytest.mark.parametrize("key", EXPECTED, ids=[k[1] for k in EXPECTED])
-def test_preset_maps_the_sample_to_the_exact_request(key):
-    assert requests_for(*key) == EXPECTED[key]

@@ -15,7 +15,6 @@ from pushbridge.errors import DependencyUnavailable, MalformedPayload, Signature
 from pushbridge.providers import PROVIDERS, google_play
 from pushbridge.providers.base import Headers
 from pushbridge.providers.google_play import GooglePlayOptions
-from tests.support.presets import post_event, requests_for
 from tests.support.samples import payload
 from tests.support.token_keys import GoogleApis, KeyServer, RsaKey, self_signed_pem
 
@@ -158,25 +157,3 @@ def test_a_bad_service_account_key_is_our_problem_503(google):
     certs, apis, key = google
     with pytest.raises(DependencyUnavailable):
         _verify(_push(), _token(key), _options(certs, apis), secrets=["not json"])
-
-
-PRODUCT = {"product": "premium_monthly", "package": "com.example.app"}
-EXPECTED = {
-    ("googleplay", kind): [post_event(event, PRODUCT, 1795710600, hwid=None)]
-    for kind, event in (
-        ("SUBSCRIPTION_PURCHASED", "SubscriptionStarted"),
-        ("SUBSCRIPTION_RENEWED", "Renewal"),
-        ("SUBSCRIPTION_CANCELED", "Cancellation"),
-        ("SUBSCRIPTION_IN_GRACE_PERIOD", "BillingIssue"),
-        ("SUBSCRIPTION_EXPIRED", "Expiration"),
-        ("SUBSCRIPTION_REVOKED", "Refund"),
-    )
-} | {
-    ("googleplay", "ONE_TIME_PRODUCT_PURCHASED"): [post_event("PurchaseCompleted", {"product": "lifetime_unlock", "package": "com.example.app"}, 1795710700, hwid=None)],
-    ("googleplay", "TEST"): [],  # answered 200 {"status": "ignored"}
-}  # fmt: skip
-
-
-@pytest.mark.parametrize("key", EXPECTED, ids=[k[1] for k in EXPECTED])
-def test_preset_maps_the_sample_to_the_exact_request(key):
-    assert requests_for(*key) == EXPECTED[key]

@@ -11,7 +11,6 @@ import pytest
 from pushbridge.errors import SignatureInvalid
 from pushbridge.providers import PROVIDERS
 from pushbridge.providers.base import Headers
-from tests.support.presets import post_event, requests_for
 from tests.support.samples import LEMONSQUEEZY_SECRET, payload, payload_bytes
 
 provider = PROVIDERS["lemonsqueezy"]
@@ -53,19 +52,3 @@ def test_the_derived_event_id_is_stable_across_redeliveries_and_differs_between_
     changed["data"]["attributes"]["updated_at"] = "2026-11-26T16:00:00.000000Z"
     [updated_again] = provider.parse(json.dumps(changed).encode(), Headers())
     assert len({first.id, updated.id, updated_again.id}) == 3
-
-
-PRODUCT = {"product": "Premium"}
-EXPECTED = {
-    ("lemonsqueezy", "order_created"): [post_event("PurchaseCompleted", {"status": "paid", **PRODUCT, "variant": 65432, "amount": 1999, "currency": "EUR"}, 1795703531)],
-    ("lemonsqueezy", "subscription_created"): [post_event("SubscriptionCreated", {"status": "active", **PRODUCT, "variant": 65433}, 1795703585)],
-    ("lemonsqueezy", "subscription_updated"): [post_event("SubscriptionUpdated", {"status": "active", **PRODUCT, "variant": 65433}, 1795704000)],
-    ("lemonsqueezy", "subscription_cancelled"): [post_event("SubscriptionCanceled", {"status": "cancelled", **PRODUCT, "variant": 65433}, 1795705260)],
-    ("lemonsqueezy", "subscription_payment_success"): [post_event("PaymentSucceeded", {"status": "paid", "amount": 1999, "currency": "EUR"}, 1798295592)],
-    ("lemonsqueezy", "subscription_payment_failed"): [post_event("PaymentFailed", {"status": "pending", "amount": 1999, "currency": "EUR"}, 1800973992)],
-}  # fmt: skip
-
-
-@pytest.mark.parametrize("key", EXPECTED, ids=[k[1] for k in EXPECTED])
-def test_preset_maps_the_sample_to_the_exact_request(key):
-    assert requests_for(*key) == EXPECTED[key]

@@ -10,7 +10,7 @@ from paddle_billing.Notifications import Secret, Verifier
 from pushbridge.errors import SignatureInvalid
 from pushbridge.providers import PROVIDERS
 from pushbridge.providers.base import Headers
-from tests.support.presets import CONFIG, post_event, requests_for
+from tests.support.presets import CONFIG
 from tests.support.samples import PADDLE_SECRET, payload_bytes
 from tests.support.signing import paddle_headers
 
@@ -75,31 +75,3 @@ def test_rejects(body, header, reason):
 def test_missing_header():
     with pytest.raises(SignatureInvalid, match="missing Paddle-Signature"):
         verify(BODY, Headers({}), [PADDLE_SECRET], tolerance=5, now=1000)
-
-
-SUBSCRIPTION = {
-    "price": "pri_01gsz8x8sawmvhz1pv30nge1ke",
-    "product": "pro_01gsz4t5hdjse780zja8vvr7jg",
-    "interval": "month",
-    "currency": "EUR",
-}
-TRANSACTION = {
-    "price": "pri_01gsz8x8sawmvhz1pv30nge1ke",
-    "product": "pro_01gsz4t5hdjse780zja8vvr7jg",
-    "amount": "1999",
-    "currency": "EUR",
-    "origin": "web",
-}
-EXPECTED = {
-    ("paddle", "subscription.created"): [post_event("SubscriptionCreated", {"status": "active", **SUBSCRIPTION}, 1795703322)],
-    ("paddle", "subscription.activated"): [post_event("SubscriptionActivated", {"status": "active", **SUBSCRIPTION}, 1795703322)],
-    ("paddle", "subscription.canceled"): [post_event("SubscriptionCanceled", {"status": "canceled", **SUBSCRIPTION}, 1795703322)],
-    ("paddle", "subscription.past_due"): [post_event("SubscriptionPastDue", {"status": "past_due", **SUBSCRIPTION}, 1795703322)],
-    ("paddle", "transaction.completed"): [post_event("PurchaseCompleted", {"status": "completed", **TRANSACTION}, 1795703325)],
-    ("paddle", "transaction.payment_failed"): [post_event("PaymentFailed", {"status": "past_due", **TRANSACTION}, 1798295330)],
-}  # fmt: skip
-
-
-@pytest.mark.parametrize("key", EXPECTED, ids=[k[1] for k in EXPECTED])
-def test_preset_maps_the_sample_to_the_exact_request(key):
-    assert requests_for(*key) == EXPECTED[key]
