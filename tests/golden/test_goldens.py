@@ -135,7 +135,7 @@ def _google(sample: dict[str, Any], issuers: TokenIssuers) -> tuple[bytes, dict[
     service account; the sample's `purchase` is what the Play Developer API answers."""
     notification = sample["notification"]
     if sample.get("purchase") is not None:
-        for key in ("subscriptionNotification", "oneTimeProductNotification"):
+        for key in ("subscriptionNotification", "oneTimeProductNotification", "voidedPurchaseNotification"):
             token = (notification.get(key) or {}).get("purchaseToken")
             if token:
                 issuers.google_apis.purchases[token] = sample["purchase"]
