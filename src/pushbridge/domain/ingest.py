@@ -134,14 +134,23 @@ class IngestService:
     def _map_and_enqueue(self, source: Source, events: list[ProviderEvent]) -> IngestResult:
         received_at = self._clock()
         commands: list[Command] = []
+        # Why nothing (or not everything) was sent: whole events skipped on purpose, then
+        # rules that could not build their call. Both go in the answer and the log line.
+        skipped: list[dict[str, str]] = []
         for event in events:
             logger.set_correlation_id(event.id)
             mapped = map_event(source, event, received_at=received_at)
-            for skipped in mapped.skipped:
-                count("RulesSkipped", reason=skipped.reason)
+            if mapped.event_skipped is not None:
+                count("EventsSkipped", reason=mapped.event_skipped)
+                logger.info("event skipped", extra={"reason": mapped.event_skipped, "event_type": event.type})
+                skipped.append({"event_type": event.type, "reason": mapped.event_skipped})
+            for rule_skipped in mapped.skipped:
+                count("RulesSkipped", reason=rule_skipped.reason)
                 logger.info(
-                    "rule skipped", extra={"rule": skipped.rule, "reason": skipped.reason, "event_type": event.type}
+                    "rule skipped",
+                    extra={"rule": rule_skipped.rule, "reason": rule_skipped.reason, "event_type": event.type},
                 )
+                skipped.append({"event_type": event.type, "rule": rule_skipped.rule, "reason": rule_skipped.reason})
             for rule in mapped.without_hwid:
                 count("PostEventWithoutHwid")
                 logger.warning(
@@ -150,26 +159,33 @@ class IngestService:
                 )
             commands.extend(mapped.commands)
 
+        event_types = [e.type for e in events]
         if not commands:
+            reason = skipped[0]["reason"] if skipped else "no_matching_rule"
             count("WebhooksIgnored")
-            logger.info("webhook ignored", extra={"event_types": [e.type for e in events]})
-            return IngestResult(200, {"status": "ignored", "event_types": [e.type for e in events]}, [], events)
+            logger.info("webhook ignored", extra={"event_types": event_types, "reason": reason})
+            body: dict[str, Any] = {"status": "ignored", "reason": reason, "event_types": event_types}
+            if skipped:
+                body["skipped"] = skipped
+            return IngestResult(200, body, [], events)
 
         self._queue.send(commands)
         count("CommandsEnqueued", len(commands))
         logger.info(
             "webhook accepted",
             extra={
-                "event_types": [e.type for e in events],
+                "event_types": event_types,
                 "commands": [{"id": c.id, "method": c.method, "rule": c.origin.rule} for c in commands],
             },
         )
         body = {
             "status": "accepted",
             "events": [e.id for e in events],
-            "event_types": [e.type for e in events],
+            "event_types": event_types,
             "commands": [{"id": c.id, "method": c.method} for c in commands],
         }
+        if skipped:
+            body["skipped"] = skipped
         return IngestResult(202, body, commands, events)
 
 
