@@ -252,3 +252,33 @@ def test_a_stored_hwid_is_used_only_when_the_source_opts_in(stack):
     use(stack, config)
     assert post_backend(stack, config, {"id": "evt_3", "type": "invoice.paid", "hwid": HWID})[0] == 202
     assert sorted((c["method"], c["hwid"]) for c in stack.peek()) == [("post_event", HWID), ("register_user", HWID)]
+
+
+# --- placeholders at start-up -------------------------------------------------------------------
+
+
+def test_a_source_with_placeholder_options_answers_503_the_others_keep_working(stack, capsys):
+    """The deployed function as built from the environment (shipped configuration): Kinde's
+    `your-business.kinde.com` makes that source 503 configuration_invalid; Stripe works."""
+    from tests.support.samples import STRIPE_SECRET, payload_bytes
+    from tests.support.signing import stripe_headers
+
+    ingest.use(None)
+    status, answer = stack.post("kinde", b"eyJ.x.y", {"Content-Type": "application/jwt"})
+    assert (status, answer["reason"]) == (503, "configuration_invalid")
+    assert "sources.kinde.options.domain" in answer["message"]
+    assert [r["source"] for r in emf(capsys.readouterr().out, "ConfigurationInvalid")] == ["kinde"]
+    body = payload_bytes("stripe", "invoice.paid")
+    assert stack.post("stripe", body, stripe_headers(body, STRIPE_SECRET))[0] == 202
+
+
+def test_a_placeholder_application_answers_503_not_200_ignored(stack, monkeypatch):
+    from tests.support.samples import STRIPE_SECRET, payload_bytes
+    from tests.support.signing import stripe_headers
+
+    monkeypatch.setenv("PUSHWOOSH_APPLICATION", "XXXXX-XXXXX")
+    ingest.use(None)
+    body = payload_bytes("stripe", "invoice.paid")
+    status, answer = stack.post("stripe", body, stripe_headers(body, STRIPE_SECRET))
+    assert (status, answer["reason"]) == (503, "configuration_invalid")
+    assert stack.queued() == 0

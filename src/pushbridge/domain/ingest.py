@@ -4,13 +4,14 @@ its commands are in the queue; anything else is an exception the handler maps to
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pushbridge.config.loader import Config, Source
 from pushbridge.domain.mapping import map_event
 from pushbridge.errors import (
+    ConfigurationInvalid,
     DependencyUnavailable,
     MalformedPayload,
     PayloadTooLarge,
@@ -52,8 +53,12 @@ class IngestService:
         *,
         max_body_bytes: int = 1024 * 1024,
         clock: Callable[[], float] = time.time,
+        unusable: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
+        """``unusable``: sources still holding placeholder values, with the keys to fix
+        (config.placeholders); they answer 503 configuration_invalid, the others work."""
         self._config = config
+        self._unusable = dict(unusable or {})
         self._secrets = secrets
         self._queue = queue
         self._max_body_bytes = max_body_bytes
@@ -64,6 +69,10 @@ class IngestService:
         source = self._config.sources.get(name)
         if source is None or (http and not source.provider.http):
             raise UnknownSource(f"no source named {name!r} is configured")
+        if name in self._unusable:
+            raise ConfigurationInvalid(
+                f"source {name!r} still has placeholder values: set {', '.join(self._unusable[name])}", source=name
+            )
         return source
 
     def accept_trusted(self, source_name: str, events: list[ProviderEvent]) -> IngestResult:
