@@ -31,6 +31,7 @@ class Source:
     event_names: EventNames = "lifecycle"
     sandbox: bool = False
     reuse_stored_hwid: bool = False
+    environment: Expr | None = None  # the provider's environment path, compiled
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def parse_config(text: str, *, origin: str = "pushbridge.yaml", default_applicat
             event_names=source.event_names,
             sandbox=source.sandbox,
             reuse_stored_hwid=source.reuse_stored_hwid,
+            environment=_default_path(provider.environment),
         )
     return Config(sources=sources)
 
