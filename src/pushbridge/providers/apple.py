@@ -116,6 +116,10 @@ def verify(
             payload[key] = _claims(nested)
     except VerificationException as exc:
         raise SignatureInvalid(f"App Store signature not verified: {exc.status.name}") from None
+    except ExceptionGroup:
+        # The library structures the verified claims with cattrs, whose validation errors are
+        # exception groups: a genuinely signed notification of a shape it does not know.
+        raise MalformedPayload("App Store notification does not have the documented shape") from None
     except (jwt.PyJWTError, ValueError, TypeError, AttributeError, KeyError):
         # The library reads fields of the JWS before and after checking it; a claim of the
         # wrong JSON type surfaces as one of these, never as a 500.
