@@ -398,7 +398,9 @@ def test_google_signed_tokens_and_notifications_of_any_shape_never_500(tokens, t
     CASES["claims: google signed"] += 1
     token = tokens.google_key.token(mutated(_google_claims(), data))
     notification = mutated(payload("googleplay", "SUBSCRIPTION_RENEWED")["notification"], data)
-    status, answer, _ = _post(token_queue, "googleplay", _google_body(notification), {"Authorization": f"Bearer {token}"})
+    status, answer, _ = _post(
+        token_queue, "googleplay", _google_body(notification), {"Authorization": f"Bearer {token}"}
+    )
     assert status in (200, 202, 400, 401), (status, answer)
 
 

@@ -5,8 +5,8 @@ Apple's own app-store-server-library verifies our fixtures exactly as it verifie
 from __future__ import annotations
 
 import base64
-import json
 import datetime
+import json
 from typing import Any
 
 import jwt

@@ -139,7 +139,9 @@ def _environment(claims: dict[str, Any]) -> Any:
         if isinstance(section, dict) and section:
             return section.get("environment")
         if section:
-            raise SignatureInvalid(f"signedPayload's {name} claim is not an object", reason="malformed_signature_header")
+            raise SignatureInvalid(
+                f"signedPayload's {name} claim is not an object", reason="malformed_signature_header"
+            )
     return None
 
 

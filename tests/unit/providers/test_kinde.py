@@ -4,7 +4,6 @@ cached, and refreshed when Kinde rotates its key."""
 from __future__ import annotations
 
 import json
-import time
 
 import jwt
 import pytest
@@ -153,7 +152,9 @@ def test_expiry_is_checked_against_the_injected_clock(keys):
 
 def test_the_default_issuer_is_the_kinde_domain():
     assert KindeOptions(domain="myapp.kinde.com").expected_issuer == "https://myapp.kinde.com"
-    assert KindeOptions(jwks_url="https://auth.example.com/.well-known/jwks").expected_issuer == "https://auth.example.com"
+    assert (
+        KindeOptions(jwks_url="https://auth.example.com/.well-known/jwks").expected_issuer == "https://auth.example.com"
+    )
 
 
 def test_jwks_unreachable_is_our_problem_503(keys):
