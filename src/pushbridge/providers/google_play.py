@@ -29,12 +29,13 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from pushbridge.adapters.http import get_json, shared_pool
 from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
 from pushbridge.providers.base import Headers, Provider, parse_json_object, require_header
+from pushbridge.urls import require_https
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 PLAY_API_URL = "https://androidpublisher.googleapis.com"
@@ -60,6 +61,12 @@ class GooglePlayOptions(BaseModel):
     lookup_user: bool = True  # read obfuscatedAccountId from the Play Developer API
     certs_url: str = GOOGLE_CERTS_URL
     api_url: str = PLAY_API_URL
+
+    @field_validator("certs_url", "api_url")
+    @classmethod
+    def _https(cls, url: str, info) -> str:
+        # The certificates decide what is verified; the API gets our access token.
+        return require_https(url, what=f"options.{info.field_name}")
 
 
 class _Certs:
