@@ -49,3 +49,23 @@ sources:
 """
     with pytest.raises(ConfigError, match=f"options.{option} must be an https:// URL"):
         parse_config(text)
+
+
+def test_pushwoosh_error_text_is_cut_and_stripped_in_logs_and_dead_letters(stack, pushwoosh, log_lines):
+    """Another system's text: newlines and ANSI escapes would forge log lines and terminal
+    output, and its length is unbounded. Only a short printable hint is kept."""
+    from tests.support.pushwoosh_server import Fault
+
+    stack.freeze_ingest_clock(NOW)
+    body = payload_bytes("stripe", "invoice.paid")
+    assert stack.post("stripe", body, stripe_headers(body, STRIPE_SECRET, timestamp=NOW))[0] == 202
+    hostile = 'Event not found\n{"level":"INFO","message":"forged"}\x1b[2J\r' + "x" * 5000
+    pushwoosh.script(Fault(200, {"status_code": 210, "status_message": hostile}))
+    stack.drain()
+    [parked] = stack.dead_letters()
+    detail = parked["MessageAttributes"]["pushbridge-detail"]["StringValue"]
+    assert "Event not found" in detail
+    assert len(detail) <= 160
+    assert not any(ord(c) < 0x20 or c == "\x7f" for c in detail)
+    logged = [line for line in log_lines if "Event not found" in line]  # JSON: escapes would show as \n, \u001b
+    assert logged and all("\\n" not in line and "\\u001b" not in line and "x" * 200 not in line for line in logged)
