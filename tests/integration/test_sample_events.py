@@ -72,7 +72,7 @@ def test_sqs_event_carries_what_its_payload_maps_to_and_delivers(path, stack, pu
     expected = [
         c
         for e in parse_sample(source, payload.read_bytes(), now=1)
-        for c in map_event(source, e, received_at=0).commands
+        for c in map_event(source, e, received_at=commands[0].origin.received_at).commands
     ]
     assert [request_for(c) for c in commands] == [request_for(c) for c in expected]
 

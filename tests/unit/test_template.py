@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.support.template import TEMPLATE, load_template
@@ -137,3 +139,14 @@ def test_delivery_concurrency_is_bounded_by_parameters():
     )
     scaling = properties["Events"]["Commands"]["Properties"]["ScalingConfig"]
     assert scaling == {"MaximumConcurrency": {"Ref": "DeliveryMaximumConcurrency"}}
+
+
+def test_the_application_parameter_has_no_empty_default_and_refuses_empty():
+    import re
+
+    parameter = T["Parameters"]["PushwooshApplication"]
+    assert "Default" not in parameter
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert not pattern.match("") and pattern.match("ABCDE-12345")
+    samconfig = (Path(__file__).resolve().parents[2] / "samconfig.toml").read_text()
+    assert "PushwooshApplication" not in samconfig  # sam deploy --guided asks for it

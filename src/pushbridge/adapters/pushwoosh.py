@@ -5,7 +5,8 @@ Wire format (``shared/pushwoosh-user-centric-api.md``, from Pushwoosh's API refe
 - ``POST /json/1.3/registerUser`` and ``/json/1.3/postEvent``: body wrapped in ``request``;
 - ``POST /api/v2/device-api/deleteUser``: flat body;
 - header ``Authorization: Token <Device API token>``;
-- success is HTTP 200 *and* ``status_code`` 200; HTTP 200 with 210 is an argument error.
+- success is a 2xx with ``status_code`` 200, or an ``/api/v2`` 2xx without one; ``status_code``
+  210 is an argument error (see ``_classify``).
 
 Retries here are short and bounded by the invocation's deadline; anything longer is the
 queue's job (the command becomes a batch item failure and comes back after the visibility
@@ -123,7 +124,7 @@ class PushwooshClient:
             attempt += 1
             try:
                 status, answer = self._post(path, payload, token, deadline)
-                _classify(status, answer)
+                _classify(status, answer, path)
                 return CallResult(status, attempt, (self._clock() - started) * 1000, answer)
             except AuthDeliveryError:
                 if refreshed:
@@ -182,16 +183,19 @@ class PushwooshClient:
         return self._clock() + delay + self.min_call_seconds < deadline
 
 
-def _classify(status: int, answer: Any) -> None:
+def _classify(status: int, answer: Any, path: str) -> None:
+    """Any 2xx whose status_code is 200 is success, and so is an /api/v2 2xx without one (the
+    asynchronous deleteUser may answer 202, maybe with no body); status_code 210 is an
+    argument error (permanent); any other 2xx is not an answer we understand: retried."""
     message = _message(answer)
-    if status == 200:
+    if 200 <= status < 300:
         code = answer.get("status_code") if isinstance(answer, dict) else None
-        if code == 200:
+        if code == 200 or (code is None and path.startswith("/api/v2/")):
             return
-        if code is None or (isinstance(code, int) and code >= 500):
-            # Not Pushwoosh's JSON (a proxy page?) or an internal error: retry rather than drop.
-            raise TransientDeliveryError(f"HTTP 200, status_code {code}: {message}", status=status)
-        raise PermanentDeliveryError(f"status_code {code}: {message}", status=code if isinstance(code, int) else status)
+        if code == 210:
+            raise PermanentDeliveryError(f"status_code 210: {message}", status=210)
+        # Not Pushwoosh's JSON (a proxy page?), an internal error, a code we do not know.
+        raise TransientDeliveryError(f"HTTP {status}, status_code {code}: {message}", status=status)
     if status == 401:
         raise AuthDeliveryError(f"HTTP 401: {message}", status=status)
     if status in _TRANSIENT_STATUSES or status >= 500:

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
@@ -87,6 +87,15 @@ class Provider:
     challenge: Challenge | None = None
     # False for intakes that are not webhooks (Cognito triggers): never reachable over HTTP.
     http: bool = True
+    # Payment providers: JMESPath to the event's environment. The mapper normalises it
+    # (sandbox, test, Xcode, ... or `true` -> sandbox; anything else -> production), skips
+    # sandbox events unless the source sets `sandbox: true`, and adds the attribute
+    # `environment` to every command of the event. None: not a payment provider.
+    environment: str | None = None
+    # Prefixes of ids a provider uses for users it does not know yet (RevenueCat
+    # "$RCAnonymousID:"): such events are skipped (EventsSkipped{reason=anonymous_user}).
+    # Placeholders (unknown, anonymous, null, undefined) are skipped for every provider.
+    anonymous_user: tuple[str, ...] = ()
 
 
 # --- shared checks ---------------------------------------------------------------------------
@@ -190,14 +199,43 @@ def any_signature_matches(expected: Iterable[bytes], candidates: Sequence[bytes]
     return found
 
 
+# Unix seconds this large are really milliseconds (Clerk, Auth0, RevenueCat, JavaScript clocks):
+# 10^11 seconds is the year 5138, 10^11 milliseconds is 1973.
+MILLISECONDS_THRESHOLD = 100_000_000_000
+
+
+def event_time(value: Any) -> int | None:
+    """A provider's event time -> whole unix seconds, whatever its form: seconds or
+    milliseconds (a number or digits in a string), or ISO 8601 / RFC 3339 text. None when
+    absent or unreadable, so that the caller falls back to the next best time."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").replace(".", "", 1).isdigit() and text.isascii():
+            value = float(text)
+        else:
+            return iso_time(text)
+    if isinstance(value, (int, float)):
+        if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities
+            return None
+        seconds = value / 1000 if abs(value) >= MILLISECONDS_THRESHOLD else value
+        return int(seconds // 1)
+    return None
+
+
 def iso_time(value: Any) -> int | None:
-    """RFC 3339 / ISO 8601 text -> unix seconds; None when absent or unreadable."""
+    """RFC 3339 / ISO 8601 text -> unix seconds (UTC when it names no offset); None when
+    absent or unreadable."""
     if not isinstance(value, str) or not value:
         return None
     try:
-        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return int(parsed.timestamp())
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:
