@@ -144,7 +144,7 @@ CLERK_PRESET = [
         # A session an admin opened by impersonating the user is not the user signing in.
         "name": "clerk-session-created",
         "match": "session.created",
-        "when": {"path": "!data.actor"},
+        "when": {"path": "!(data.actor)"},
         "post_event": {"event": "Login", "attributes": {"provider": "clerk"}},
     },
 ]  # fmt: skip

@@ -74,7 +74,7 @@ PRESET = [
         # A session an admin opened by impersonating the user is not the user signing in.
         "name": "workos-session-created",
         "match": "session.created",
-        "when": {"path": "!data.impersonator"},
+        "when": {"path": "!(data.impersonator)"},
         "post_event": {"event": "Login", "attributes": {"provider": "workos"}},
     },
 ]  # fmt: skip
