@@ -77,6 +77,15 @@ class Provider:
     challenge: Challenge | None = None
     # False for intakes that are not webhooks (Cognito triggers): never reachable over HTTP.
     http: bool = True
+    # Payment providers: JMESPath to the event's environment. The mapper normalises it
+    # (sandbox, test, Xcode, ... or `true` -> sandbox; anything else -> production), skips
+    # sandbox events unless the source sets `sandbox: true`, and adds the attribute
+    # `environment` to every command of the event. None: not a payment provider.
+    environment: str | None = None
+    # Prefixes of ids a provider uses for users it does not know yet (RevenueCat
+    # "$RCAnonymousID:"): such events are skipped (EventsSkipped{reason=anonymous_user}).
+    # Placeholders (unknown, anonymous, null, undefined) are skipped for every provider.
+    anonymous_user: tuple[str, ...] = ()
 
 
 # --- shared checks ---------------------------------------------------------------------------
