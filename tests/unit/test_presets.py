@@ -114,7 +114,9 @@ def test_user_created_without_a_hwid_still_signs_up_and_counts_the_skipped_regis
         __import__("json").dumps(body).encode(), Headers({"svix-id": "msg_1", "svix-timestamp": "1"})
     )
     mapped = map_event(CONFIG.sources["clerk"], event, received_at=0.0)
-    assert [(c.origin.rule, c.event, c.hwid) for c in mapped.commands] == [("clerk-user-created-signup", "SignUp", None)]
+    assert [(c.origin.rule, c.event, c.hwid) for c in mapped.commands] == [
+        ("clerk-user-created-signup", "SignUp", None)
+    ]
     assert [(s.rule, s.reason) for s in mapped.skipped] == [("clerk-user-created", "no_hwid")]
 
 

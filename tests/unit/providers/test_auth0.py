@@ -9,7 +9,7 @@ import pytest
 from pushbridge.errors import MalformedPayload, SignatureInvalid
 from pushbridge.providers import PROVIDERS
 from pushbridge.providers.base import Headers
-from tests.support.presets import delete_user, post_event, register_user, requests_for
+from tests.support.presets import delete_user, post_event, requests_for
 from tests.support.samples import AUTH0_AUTH, payload
 
 provider = PROVIDERS["auth0"]
@@ -54,7 +54,9 @@ EXPECTED = {
     # The sign-up's user_metadata hwid came from the browser: no registerUser, no hwid.
     ("auth0", "ss"): [post_event("SignUp", ATTRIBUTES, 1795703341, user=USER, hwid=None)],
     ("auth0", "s"): [post_event("Login", ATTRIBUTES, 1795703341, user=USER, hwid=None)],
-    ("auth0", "s.social"): [post_event("Login", SOCIAL, 1795704005, user="google-oauth2|109876543210987654321", hwid=None)],
+    ("auth0", "s.social"): [
+        post_event("Login", SOCIAL, 1795704005, user="google-oauth2|109876543210987654321", hwid=None)
+    ],
     ("auth0", "sdu"): [delete_user(USER)],
     ("auth0", "du"): [delete_user(USER)],
     # Failed logins (wrong password, unknown user) and silent authentication are not logins.
@@ -71,8 +73,8 @@ def test_preset_maps_the_sample_to_the_exact_request(key):
 
 def test_an_opted_in_source_reads_the_sign_up_hwid(tmp_path):
     from pushbridge.config.loader import parse_config
-    from pushbridge.domain.mapping import map_event
     from pushbridge.devtools.samples import parse_sample
+    from pushbridge.domain.mapping import map_event
 
     config = parse_config(
         "application: A\nsources:\n  auth0:\n    provider: auth0\n"

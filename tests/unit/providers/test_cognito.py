@@ -20,8 +20,12 @@ def test_a_confirmation_has_one_id_per_user_and_each_sign_in_its_own():
 
 EXPECTED = {
     # custom:pushwoosh_hwid is client-writable unless the pool says otherwise: no hwid by default.
-    ("cognito", "PostConfirmation_ConfirmSignUp"): [post_event("SignUp", {"provider": "cognito"}, None, user=SUB, hwid=None)],
-    ("cognito", "PostAuthentication_Authentication"): [post_event("Login", {"provider": "cognito"}, None, user=SUB, hwid=None)],
+    ("cognito", "PostConfirmation_ConfirmSignUp"): [
+        post_event("SignUp", {"provider": "cognito"}, None, user=SUB, hwid=None)
+    ],
+    ("cognito", "PostAuthentication_Authentication"): [
+        post_event("Login", {"provider": "cognito"}, None, user=SUB, hwid=None)
+    ],
     ("cognito", "PostConfirmation_ConfirmForgotPassword"): [],
 }
 

@@ -58,7 +58,9 @@ EXPECTED = {
     ],
     ("workos", "user.updated"): [register_user(WORKOS_USER, hwid="3c1f0d9e2b7a48c6a5e4d3c2b1a09f8e")],
     ("workos", "user.deleted"): [delete_user(WORKOS_USER)],
-    ("workos", "session.created"): [post_event("Login", {"provider": "workos"}, 1795703700, user=WORKOS_USER, hwid=None)],
+    ("workos", "session.created"): [
+        post_event("Login", {"provider": "workos"}, 1795703700, user=WORKOS_USER, hwid=None)
+    ],
     # An admin impersonating the user, and a failed password attempt, are not the user's logins.
     ("workos", "session.created.impersonated"): [],
     ("workos", "authentication.password_failed"): [],
