@@ -136,14 +136,10 @@ def parse(
 
 
 PRESET = [
-    {"name": "kinde-user-created", "match": "user.created", "post_event": {"event": "SignUp", "attributes": {}}},
-    {
-        "name": "kinde-user-authenticated",
-        "match": "user.authenticated",
-        "post_event": {"event": "Login", "attributes": {}},
-    },
+    {"name": "kinde-user-created", "match": "user.created", "post_event": {"event": "SignUp", "attributes": {"provider": "kinde"}}},
+    {"name": "kinde-user-authenticated", "match": "user.authenticated", "post_event": {"event": "Login", "attributes": {"provider": "kinde"}}},
     {"name": "kinde-user-deleted", "match": "user.deleted", "delete_user": {}},
-]
+]  # fmt: skip
 
 PROVIDER = Provider(
     name="kinde",
@@ -151,7 +147,9 @@ PROVIDER = Provider(
     parse=parse,
     preset=PRESET,
     user_id="data.user.id",
-    hwid="data.user.properties.pushwoosh_hwid",
+    # No default hwid: Kinde's published payloads carry no field documented as writable only by
+    # the backend. A source that keeps one there sets `hwid:`.
+    hwid=None,
     secret="none",
     options=KindeOptions,
     docs="https://docs.kinde.com/integrate/webhooks/add-manage-webhooks",

@@ -174,8 +174,10 @@ def test_options_are_checked(options, message):
 
 KINDE_USER = "kp_c3143a4b50ad43c88e541d9077681782"
 EXPECTED = {
-    ("kinde", "user.created"): [post_event("SignUp", {}, 1795703760, user=KINDE_USER, hwid=None)],
-    ("kinde", "user.authenticated"): [post_event("Login", {}, 1795704012, user=KINDE_USER, hwid=None)],
+    ("kinde", "user.created"): [post_event("SignUp", {"provider": "kinde"}, 1795703760, user=KINDE_USER, hwid=None)],
+    ("kinde", "user.authenticated"): [
+        post_event("Login", {"provider": "kinde"}, 1795704012, user=KINDE_USER, hwid=None)
+    ],
     ("kinde", "user.deleted"): [delete_user(KINDE_USER)],
 }
 
