@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -202,11 +203,27 @@ def _classify(status: int, answer: Any, path: str) -> None:
     raise PermanentDeliveryError(f"HTTP {status}: {message}", status=status)
 
 
+# Pushwoosh's error text goes into log lines and dead-letter attributes. Kept short and printable:
+# it is another system's text (it may echo back request values such as a user id, or hold
+# newlines and ANSI escapes that forge log lines or terminal output), and an SQS message attribute
+# is limited anyway. The status and our own reason carry the meaning; this is a hint.
+MESSAGE_LIMIT = 120
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")
+
+
 def _message(answer: Any) -> str:
-    if isinstance(answer, dict):
-        # /json/1.3 answers status_message; /api/v2 may answer {"message": ...}.
-        return str(answer.get("status_message") or answer.get("message") or "")[:500]
-    return ""
+    if not isinstance(answer, dict):
+        return ""
+    # /json/1.3 answers status_message; /api/v2 may answer {"message": ...}.
+    text = answer.get("status_message") or answer.get("message") or ""
+    return sanitized(str(text))
+
+
+def sanitized(text: str) -> str:
+    """ASCII-printable only (control characters, escapes, newlines become one space), at most
+    MESSAGE_LIMIT characters, marked when cut."""
+    text = _UNPRINTABLE.sub(" ", text[: MESSAGE_LIMIT * 4]).strip()
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
 def _retry_after(value: str | None, now: float) -> float | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -28,7 +29,7 @@ class Headers(Mapping[str, str]):
 
     def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
         pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
-        self._items = {str(k).lower(): str(v) for k, v in pairs if v is not None}
+        self._items = {str(k).lower(): _encodable(str(v)) for k, v in pairs if v is not None}
 
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()]
@@ -38,6 +39,15 @@ class Headers(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(value: str) -> str:
+    """A lone surrogate (a JSON escape API Gateway passes through) would make every
+    ``.encode()`` of the value raise; replaced by U+FFFD, it simply matches no signature."""
+    return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
 
 
 # verify(body, headers, secrets, *, tolerance, now, options) -> what it verified (decoded claims
@@ -132,9 +142,14 @@ def check_timestamp(timestamp: int, *, now: float, tolerance: int) -> None:
         )
 
 
+# ASCII digits only, one optional minus, at most 19 digits: `int()` alone also takes "+5",
+# "1_000", Arabic-Indic or full-width digits and whitespace inside, and "--5" made it raise.
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+
+
 def parse_int(text: str, what: str) -> int:
     text = text.strip()
-    if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 20:
+    if not _INTEGER.fullmatch(text):
         raise SignatureInvalid(f"malformed {what}: expected an integer", reason="malformed_signature_header")
     return int(text)
 
