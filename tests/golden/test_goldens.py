@@ -109,7 +109,10 @@ def webhook(source: str, config: Config, body: bytes, issuers: TokenIssuers) -> 
     if source == "paddle":
         return body, paddle_headers(body, SIGNING_SECRETS[source], timestamp=NOW)
     if source == "kinde":
-        return issuers.kinde_key.token(json.loads(body)).encode(), {"Content-Type": "application/jwt"}
+        # Kinde wraps the event in a token it issues: its tenant as `iss`, an expiry.
+        issuer = issuers.jwks.url.removesuffix("/.well-known/jwks")
+        claims = {**json.loads(body), "iss": issuer, "exp": NOW + 600}
+        return issuers.kinde_key.token(claims).encode(), {"Content-Type": "application/jwt"}
     if source == "apple":
         return _apple(json.loads(body), issuers.apple), {"Content-Type": "application/json"}
     if source == "googleplay":
