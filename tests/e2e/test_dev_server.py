@@ -30,11 +30,11 @@ def test_signed_webhooks_reach_pushwoosh_exactly(start_dev, pushwoosh):
     assert dev.post("clerk", created, standard_webhook_headers(created, CLERK_SECRET))[0] == 202
     assert dev.post("clerk", deleted, standard_webhook_headers(deleted, CLERK_SECRET, prefix="webhook"))[0] == 202
 
-    calls = _wait_for_calls(pushwoosh, 4)  # InvoicePaid; registerUser + SignUp; deleteUser
+    calls = _wait_for_calls(pushwoosh, 4)  # SubscriptionRenewed; registerUser + SignUp; deleteUser
     by_path = {c.path: c for c in calls if c.json.get("request", {}).get("event") != "SignUp"}
     assert len(calls) == 4
     assert all(c.headers["Authorization"] == f"Token {PUSHWOOSH_TOKEN}" for c in calls)
-    assert by_path["/json/1.3/postEvent"].json["request"]["event"] == "InvoicePaid"
+    assert by_path["/json/1.3/postEvent"].json["request"]["event"] == "SubscriptionRenewed"
     assert by_path["/json/1.3/registerUser"].json == {
         "request": {"userId": CLERK_USER, "application": APPLICATION, "hwid": HWID}
     }
@@ -87,7 +87,7 @@ def test_faults_are_retried_by_the_queue_and_permanent_errors_dead_lettered(star
     dev.wait_for(lambda line: "  retry " in line, timeout=30)
 
     deadline = time.monotonic() + 30
-    wanted = {"InvoicePaid", "CheckoutCompleted", "SubscriptionCreated"}
+    wanted = {"SubscriptionRenewed", "PurchaseCompleted", "SubscriptionStarted"}
     while time.monotonic() < deadline and not wanted <= {
         c.json["request"]["event"] for c in pushwoosh.calls() if c.succeeded
     }:
@@ -107,7 +107,7 @@ def test_faults_are_retried_by_the_queue_and_permanent_errors_dead_lettered(star
     # Nothing lost, nothing doubled: each of the three got exactly one prompt success,
     # whatever faults its earlier attempts met.
     events = [c.json["request"]["event"] for c in pushwoosh.calls() if c.succeeded]
-    assert sorted(events) == ["CheckoutCompleted", "InvoicePaid", "SubscriptionCreated"]
+    assert sorted(events) == ["PurchaseCompleted", "SubscriptionRenewed", "SubscriptionStarted"]
     assert sum(1 for c in pushwoosh.calls() if not c.succeeded) == 7  # every scripted fault, the 210 too
 
 

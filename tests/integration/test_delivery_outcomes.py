@@ -50,7 +50,7 @@ def test_status_code_210_is_parked_in_the_dlq_with_the_reason_and_not_retried(st
     assert attributes["pushbridge-status"] == "210"
     assert "Event not found" in attributes["pushbridge-detail"]
     command = json.loads(parked["Body"])
-    assert command["method"] == "post_event" and command["event"] == "InvoicePaid"
+    assert command["method"] == "post_event" and command["event"] == "SubscriptionRenewed"
 
 
 def test_http_400_and_403_are_permanent(stack, pushwoosh):

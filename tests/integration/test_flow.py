@@ -34,12 +34,20 @@ def test_stripe_invoice_paid_becomes_exactly_one_post_event(stack, pushwoosh):
     assert call.path == "/json/1.3/postEvent"
     assert call.headers["Authorization"] == f"Token {PUSHWOOSH_TOKEN}"
     assert call.headers["Content-Type"] == "application/json"
+    # Amount in major units, upper-case currency; no hwid: the one stored at checkout is used
+    # on the event that captured it only (reuse_stored_hwid is off by default).
     assert call.json == {
         "request": {
-            "hwid": HWID,
             "application": APPLICATION,
-            "event": "InvoicePaid",
-            "attributes": {"amount": 1999, "currency": "eur", "billing_reason": "subscription_cycle"},
+            "event": "SubscriptionRenewed",
+            "attributes": {
+                "amount": 19.99,
+                "currency": "EUR",
+                "environment": "production",
+                "product": "price_1QCsKxJqVb3uS0kRmonthly",
+                "provider": "stripe",
+                "store": "stripe",
+            },
             "timestampUTC": payload("stripe", "invoice.paid")["created"],
             "userId": "user_3078a",
         }
@@ -79,7 +87,7 @@ def test_base64_encoded_body_is_verified_over_the_decoded_bytes(stack, pushwoosh
     status, _ = stack.post("stripe", body, stripe_headers(body, STRIPE_SECRET), base64_encoded=True)
     assert status == 202
     stack.drain()
-    assert pushwoosh.calls()[0].json["request"]["event"] == "CheckoutCompleted"
+    assert pushwoosh.calls()[0].json["request"]["event"] == "PurchaseCompleted"
 
 
 def test_a_verified_event_no_rule_maps_is_ignored_with_200(stack, pushwoosh):

@@ -63,7 +63,7 @@ def test_a_stripe_partner_event_maps_with_the_stripe_rules(intakes, pushwoosh):
     assert eventbridge.lambda_handler(event, LambdaContext("eventbridge")) == {"status": "accepted", "commands": 1}
     intakes.drain()
     [call] = pushwoosh.calls()
-    assert call.json["request"]["event"] == "InvoicePaid" and call.json["request"]["userId"] == "user_3078a"
+    assert call.json["request"]["event"] == "SubscriptionRenewed" and call.json["request"]["userId"] == "user_3078a"
 
 
 def test_the_same_stripe_event_by_webhook_and_by_eventbridge_is_one_call(intakes, pushwoosh):

@@ -43,6 +43,16 @@ IGNORED_ON_PURPOSE = {
     "okta-user-lifecycle-deactivate.json", "clerk-session-created-impersonated.json",
     "workos-session-created-impersonated.json", "workos-authentication-password_failed.json",
     "cognito-PostConfirmation_ConfirmForgotPassword.json",
+    # Payments: sandbox/test and anonymous-only events, updates that are no lifecycle step,
+    # a subscription's first invoice or checkout (its start is the subscription event), and a
+    # Paddle refund, whose adjustment names no user of yours (docs/events.md).
+    "revenuecat-RENEWAL-sandbox.json", "revenuecat-INITIAL_PURCHASE-anonymous.json",
+    "apple-SUBSCRIBED-resubscribe_sandbox.json", "googleplay-SUBSCRIPTION_PURCHASED-test_purchase.json",
+    "lemonsqueezy-order_created-test_mode.json", "lemonsqueezy-subscription_updated.json",
+    "stripe-customer-subscription-updated-metadata_only.json", "stripe-invoice-paid-subscription_create.json",
+    "stripe-checkout-session-completed-subscription.json", "paddle-transaction-completed.json",
+    "paddle-transaction-payment_failed.json", "paddle-adjustment-created-pending_approval.json",
+    "paddle-adjustment-updated-refund_approved.json",
 }  # fmt: skip
 
 

@@ -93,7 +93,7 @@ def test_apple(token_stack):
     body = json.dumps({"signedPayload": chain.sign(claims)}).encode()
     assert stack.post("apple", body, {})[0] == 202
     [command] = stack.peek()
-    assert (command["event"], command["user_id"]) == ("Renewal", "5b4f7c7e-2a1d-4c3b-9e8f-0a1b2c3d4e5f")
+    assert (command["event"], command["user_id"]) == ("SubscriptionRenewed", "5b4f7c7e-2a1d-4c3b-9e8f-0a1b2c3d4e5f")
     forged = json.dumps({"signedPayload": AppleLikeChain().sign(claims)}).encode()
     assert stack.post("apple", forged, {})[0] == 401
     assert stack.queued() == 1
