@@ -38,7 +38,7 @@ class FlakySqs:
 
 
 def _signed(now: int) -> dict[str, str]:
-    from pushbridge.devtools.samples import signed_headers
+    from pushbridge_dev.devtools.samples import signed_headers
 
     return signed_headers(CONFIG.sources["backend"], BODY, BACKEND_SECRET, now=now)
 
