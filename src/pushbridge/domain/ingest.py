@@ -41,6 +41,9 @@ class IngestResult:
     body: dict[str, Any]
     commands: list[Command] = field(default_factory=list)
     events: list[ProviderEvent] = field(default_factory=list)
+    # For the one "webhook" log line the intake writes (handlers/webhook_log.py).
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    without_hwid: list[str] = field(default_factory=list)
 
 
 class IngestService:
@@ -134,43 +137,33 @@ class IngestService:
     def _map_and_enqueue(self, source: Source, events: list[ProviderEvent]) -> IngestResult:
         received_at = self._clock()
         commands: list[Command] = []
+        skipped: list[dict[str, str]] = []
+        without_hwid: list[str] = []
         for event in events:
             logger.set_correlation_id(event.id)
             mapped = map_event(source, event, received_at=received_at)
-            for skipped in mapped.skipped:
-                count("RulesSkipped", reason=skipped.reason)
-                logger.info(
-                    "rule skipped", extra={"rule": skipped.rule, "reason": skipped.reason, "event_type": event.type}
-                )
+            for rule_skipped in mapped.skipped:
+                count("RulesSkipped", reason=rule_skipped.reason)
+                skipped.append({"rule": rule_skipped.rule, "reason": rule_skipped.reason, "event_type": event.type})
             for rule in mapped.without_hwid:
-                count("PostEventWithoutHwid")
-                logger.warning(
-                    "postEvent without hwid: sent with the user id only; Customer Journeys need the hwid",
-                    extra={"rule": rule, "event_type": event.type},
-                )
+                count("PostEventWithoutHwid")  # sent with the user id only; Customer Journeys need the hwid
+                without_hwid.append(rule)
             commands.extend(mapped.commands)
 
         if not commands:
             count("WebhooksIgnored")
-            logger.info("webhook ignored", extra={"event_types": [e.type for e in events]})
-            return IngestResult(200, {"status": "ignored", "event_types": [e.type for e in events]}, [], events)
+            body = {"status": "ignored", "event_types": [e.type for e in events]}
+            return IngestResult(200, body, [], events, skipped, without_hwid)
 
         self._queue.send(commands)
         count("CommandsEnqueued", len(commands))
-        logger.info(
-            "webhook accepted",
-            extra={
-                "event_types": [e.type for e in events],
-                "commands": [{"id": c.id, "method": c.method, "rule": c.origin.rule} for c in commands],
-            },
-        )
         body = {
             "status": "accepted",
             "events": [e.id for e in events],
             "event_types": [e.type for e in events],
             "commands": [{"id": c.id, "method": c.method} for c in commands],
         }
-        return IngestResult(202, body, commands, events)
+        return IngestResult(202, body, commands, events, skipped, without_hwid)
 
 
 def parse_events(source: Source, headers: Headers, body: bytes, *, verified: Any = None) -> list[ProviderEvent]:
