@@ -135,7 +135,7 @@ def test_an_http_pushwoosh_url_that_is_not_loopback_is_refused():
     import sys
 
     env = {**os.environ, "PUSHWOOSH_API_URL": "http://api.pushwoosh.com", "PUSHWOOSH_API_TOKEN": PUSHWOOSH_TOKEN}
-    done = subprocess.run([sys.executable, "-m", "pushbridge.cli", "dev", "--port", "0"], env=env,
+    done = subprocess.run([sys.executable, "-m", "pushbridge_dev.cli", "dev", "--port", "0"], env=env,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode != 0
     assert "must be an https:// URL" in done.stderr

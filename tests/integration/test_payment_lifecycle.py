@@ -17,10 +17,10 @@ import yaml
 from pushbridge.adapters.command_queue import SqsCommandQueue
 from pushbridge.adapters.secrets import StaticJson
 from pushbridge.config.loader import Config, parse_config
-from pushbridge.devtools.samples import signed_headers
 from pushbridge.domain.ingest import IngestService
 from pushbridge.handlers import ingest
 from pushbridge.providers.lifecycle import SUBSCRIPTION_ENDED
+from pushbridge_dev.devtools.samples import signed_headers
 from tests.support.samples import APPLICATION, SIGNING_SECRETS, payload
 from tests.support.signing import paddle_headers, stripe_headers
 

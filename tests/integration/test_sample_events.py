@@ -11,11 +11,11 @@ from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2
 
 from pushbridge.adapters.pushwoosh import request_for
 from pushbridge.config.loader import load_config
-from pushbridge.devtools.sample_events import SAMPLE_APPLICATION
-from pushbridge.devtools.samples import parse_sample, signed_headers
 from pushbridge.domain.mapping import map_event
 from pushbridge.handlers import delivery
 from pushbridge.models.command import parse_message
+from pushbridge_dev.devtools.sample_events import SAMPLE_APPLICATION
+from pushbridge_dev.devtools.samples import parse_sample, signed_headers
 from tests.support.apigw import LambdaContext
 from tests.support.samples import SIGNING_SECRETS
 

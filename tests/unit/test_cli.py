@@ -9,8 +9,8 @@ import pytest
 import standardwebhooks
 import stripe
 
-from pushbridge.cli import main
-from pushbridge.devtools.local_secrets import load_signing_secrets
+from pushbridge_dev.cli import main
+from pushbridge_dev.devtools.local_secrets import load_signing_secrets
 from tests.support.presets import CONFIG
 from tests.support.signing import official_verify
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from pushbridge.cli.common import fail
 from pushbridge.errors import DependencyUnavailable
 from pushbridge.models.command import parse_message
+from pushbridge_dev.cli.common import fail
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -5,7 +5,7 @@ API Gateway events carry a signature made now with the sample secrets, and signa
 expire (the replay window is 300 s): run ``make events`` right before ``sam local invoke``.
 SQS events carry the commands each payload maps to; they do not expire.
 
-Usage: python -m pushbridge.devtools.sample_events [EVENTS_DIR]
+Usage: python -m pushbridge_dev.devtools.sample_events [EVENTS_DIR]
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 from pushbridge.config.loader import load_config
-from pushbridge.devtools.events import http_api_event, sqs_event_for
-from pushbridge.devtools.local_secrets import first_secret, load_signing_secrets
-from pushbridge.devtools.samples import parse_sample, signed_headers
 from pushbridge.domain.mapping import map_event
+from pushbridge_dev.devtools.events import http_api_event, sqs_event_for
+from pushbridge_dev.devtools.local_secrets import first_secret, load_signing_secrets
+from pushbridge_dev.devtools.samples import parse_sample, signed_headers
 
 SAMPLE_APPLICATION = "XXXXX-XXXXX"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pushbridge.cli import check, dev, dlq, sign
+from pushbridge_dev.cli import check, dev, dlq, sign
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,9 +7,9 @@ import os
 import signal
 import threading
 
-from pushbridge.cli.common import ConfigError, add_config_argument, fail, load
-from pushbridge.devtools.local_secrets import LocalSecretsError, load_signing_secrets
 from pushbridge.urls import require_https
+from pushbridge_dev.cli.common import ConfigError, add_config_argument, fail, load
+from pushbridge_dev.devtools.local_secrets import LocalSecretsError, load_signing_secrets
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -29,9 +29,9 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     from pushbridge.adapters.pushwoosh import DEFAULT_API_URL, PushwooshClient
-    from pushbridge.devtools.dev_server import DevServer
-    from pushbridge.devtools.dry_run import DryRunPushwoosh
     from pushbridge.observability import logger
+    from pushbridge_dev.devtools.dev_server import DevServer
+    from pushbridge_dev.devtools.dry_run import DryRunPushwoosh
 
     logger.setLevel("INFO" if args.verbose else "CRITICAL")
     # Powertools prints the ColdStart metric even with metrics disabled; locally there is none.
