@@ -118,7 +118,7 @@ GRAMMARS: dict[str, st.SearchStrategy[dict[str, str]]] = {
     "okta": st.fixed_dictionaries({"Authorization": authorization}),
 }  # fmt: skip
 SAMPLES = {
-    "stripe": "invoice.paid", "paddle": "transaction.completed", "workos": "session.created",
+    "stripe": "invoice.paid", "paddle": "subscription.created", "workos": "session.created",
     "clerk": "user.created", "backend": "user.signed_up", "lemonsqueezy": "order_created",
     "revenuecat": "RENEWAL", "auth0": "s", "okta": "user.session.start",
 }  # fmt: skip

@@ -183,7 +183,7 @@ def test_parsers_only_raise_clean_rejections(provider, body, headers):
 
 
 def test_base64_bodies_round_trip(queue):
-    body = (PAYLOADS / "paddle" / "transaction.completed.json").read_bytes()
+    body = (PAYLOADS / "paddle" / "subscription.created.json").read_bytes()
     signed = signed_headers(CONFIG.sources["paddle"], body, SIGNING_SECRETS["paddle"], now=NOW)
     event = http_api_event("paddle", body, signed, base64_encoded=True)
     assert base64.b64decode(event["body"]) == body

@@ -19,7 +19,7 @@ from tests.support.signing import paddle_headers, standard_webhook_headers, stri
 SAMPLES = {
     "stripe": "invoice.paid",
     "clerk": "user.created",
-    "paddle": "transaction.completed",
+    "paddle": "subscription.created",
     "revenuecat": "RENEWAL",
     "lemonsqueezy": "order_created",
     "auth0": "s",

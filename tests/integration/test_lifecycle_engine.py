@@ -191,7 +191,9 @@ def post_revenuecat(stack: Any, **event: Any) -> tuple[int, dict[str, Any]]:
 
 def test_an_anonymous_user_skips_the_event(stack, capsys):
     use(stack, revenuecat())
-    status, answer = post_revenuecat(stack, app_user_id="$RCAnonymousID:8069238d6049ce87cc529853916d624c")
+    anonymous = "$RCAnonymousID:8069238d6049ce87cc529853916d624c"
+    # Anonymous only: the preset falls back to a non-anonymous alias when RevenueCat has one.
+    status, answer = post_revenuecat(stack, app_user_id=anonymous, original_app_user_id=anonymous, aliases=[anonymous])
     assert (status, answer["status"], answer["reason"]) == (200, "ignored", "anonymous_user")
     assert stack.queued() == 0
     assert [r["reason"] for r in emf(capsys.readouterr().out, "EventsSkipped")] == ["anonymous_user"]

@@ -64,7 +64,7 @@ def _clerk(kind: str) -> Callable[[int, str], dict]:
 
 
 def _paddle(i: int, user: str) -> dict:
-    body = payload("paddle", "transaction.completed")
+    body = payload("paddle", "subscription.created")  # a subscription's first payment maps to nothing
     body["event_id"], body["occurred_at"] = f"evt_soak_{i}", _iso(BASE + i)
     body["data"]["custom_data"]["user_id"] = user
     return body

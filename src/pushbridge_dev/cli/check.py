@@ -95,6 +95,8 @@ def _check_event(config: Config, source_name: str, event_file: Path) -> int:
         mapped = map_event(source, event, received_at=time.time())
         if not mapped.matched:
             print('  no rule matches: answered 200 {"status": "ignored"}')
+        elif mapped.event_skipped:  # the whole event: sandbox, anonymous or placeholder user
+            print(f'  event skipped ({mapped.event_skipped}): answered 200 {{"status": "ignored"}}')
         for skipped in mapped.skipped:
             print(f"  rule {skipped.rule}: skipped ({skipped.reason})")
         for command in mapped.commands:
