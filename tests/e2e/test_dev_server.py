@@ -109,3 +109,15 @@ def test_faults_are_retried_by_the_queue_and_permanent_errors_dead_lettered(star
     events = [c.json["request"]["event"] for c in pushwoosh.calls() if c.succeeded]
     assert sorted(events) == ["CheckoutCompleted", "InvoicePaid", "SubscriptionCreated"]
     assert sum(1 for c in pushwoosh.calls() if not c.succeeded) == 7  # every scripted fault, the 210 too
+
+
+def test_lists_only_routes_it_can_take_and_prints_commands_that_run(start_dev):
+    dev = start_dev()
+    dev.wait_for(lambda line: line == "Ctrl-C stops.")
+    routes = [line.strip() for line in dev.lines if line.strip().startswith("POST ")]
+    assert routes and not any("/webhooks/cognito" in r for r in routes)  # a trigger, not a route
+    for source in ("apple", "googleplay", "kinde"):
+        (route,) = [r for r in routes if r.split()[1].endswith(f"/webhooks/{source}")]
+        assert f"not sendable locally: {source} signs with its own private key" in route
+    # Run as `python -m pushbridge.cli`, so the hint names the command on PATH.
+    assert any(line.strip().startswith("pushbridge sign stripe ") for line in dev.lines)
