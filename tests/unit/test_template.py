@@ -137,3 +137,14 @@ def test_delivery_concurrency_is_bounded_by_parameters():
     )
     scaling = properties["Events"]["Commands"]["Properties"]["ScalingConfig"]
     assert scaling == {"MaximumConcurrency": {"Ref": "DeliveryMaximumConcurrency"}}
+
+
+def test_samconfig_ships_no_empty_application_so_the_guided_deploy_asks_for_it():
+    import tomllib
+
+    from tests.support.template import TEMPLATE
+
+    config = tomllib.loads((TEMPLATE.parent / "samconfig.toml").read_text())
+    deploy = config["default"]["deploy"]["parameters"]
+    assert "PushwooshApplication" not in deploy.get("parameter_overrides", "")
+    assert deploy["capabilities"] == "CAPABILITY_IAM" and deploy["confirm_changeset"] is True
