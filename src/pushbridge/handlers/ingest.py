@@ -97,6 +97,8 @@ def raw_body(body: str | None, is_base64_encoded: bool) -> bytes:
 @app.exception_handler(WebhookRejected)
 def _rejected(exc: WebhookRejected) -> Response:
     count("WebhooksRejected", reason=exc.reason)
+    if exc.status == 401:  # per source: a wrong or rotated secret shows as one source's 401s (its alarm)
+        count("SignatureFailures", source=_source())
     logger.warning("webhook rejected", extra={"status": exc.status, "reason": exc.reason, "detail": str(exc)})
     return _json(exc.status, {"status": "rejected", "reason": exc.reason, "message": str(exc)})
 
@@ -114,6 +116,7 @@ def _unavailable(exc: DependencyUnavailable) -> Response:
 
 @app.exception_handler(ConfigError)
 def _misconfigured(exc: ConfigError) -> Response:
+    count("ConfigurationInvalid", source=_source())
     logger.error("configuration invalid", extra={"detail": str(exc)})
     return _json(503, {"status": "unavailable", "reason": "configuration_invalid", "message": "retry later"})
 
@@ -127,6 +130,11 @@ def _no_route(exc: Exception) -> Response:
 def _unexpected(exc: Exception) -> Response:
     logger.error("unexpected error", exc_info=exc)
     return _json(500, {"status": "error", "reason": "internal_error", "message": "internal error, retry later"})
+
+
+def _source() -> str:
+    # Only configured sources get this far (an unknown one is a 404), so the dimension stays small.
+    return (app.current_event.path_parameters or {}).get("source") or "unknown"
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:
