@@ -84,7 +84,9 @@ def test_every_pushbridge_metric_on_the_dashboard_is_emitted_with_those_dimensio
     for metric, dims in ours:
         if metric in CONTRACTED_ELSEWHERE:
             continue
-        assert dims in EMITTED.get(metric, set()), f"dashboard shows {metric}{sorted(dims)}; the code emits {EMITTED.get(metric)}"
+        assert dims in EMITTED.get(metric, set()), (
+            f"dashboard shows {metric}{sorted(dims)}; the code emits {EMITTED.get(metric)}"
+        )
 
 
 def test_dashboard_shows_what_the_issue_asks_for():
@@ -109,12 +111,17 @@ def test_alarm_watches_a_metric_the_code_emits(alarm):
             assert namespace in ("AWS/SQS", "AWS/Lambda", "AWS/ApiGateway"), namespace
             continue
         assert metric not in CONTRACTED_ELSEWHERE
-        assert dims in EMITTED.get(metric, set()), f"{alarm}: {metric}{sorted(dims)}; the code emits {EMITTED.get(metric)}"
+        assert dims in EMITTED.get(metric, set()), (
+            f"{alarm}: {metric}{sorted(dims)}; the code emits {EMITTED.get(metric)}"
+        )
         for key, value in values.items():
             if key == "service":
                 assert value == "pushbridge"
             else:  # a fixed dimension value (reason=no_application) is one the code produces
-                assert any(f'"{value}"' in p.read_text() for p in Path(__file__).resolve().parents[2].glob("src/pushbridge/**/*.py")), value
+                assert any(
+                    f'"{value}"' in p.read_text()
+                    for p in Path(__file__).resolve().parents[2].glob("src/pushbridge/**/*.py")
+                ), value
 
 
 @pytest.mark.parametrize("alarm", ALARMS)
