@@ -121,3 +121,25 @@ def test_lists_only_routes_it_can_take_and_prints_commands_that_run(start_dev):
         assert f"not sendable locally: {source} signs with its own private key" in route
     # Run as `python -m pushbridge.cli`, so the hint names the command on PATH.
     assert any(line.strip().startswith("pushbridge sign stripe ") for line in dev.lines)
+
+
+def test_trace_local_reads_the_dev_servers_log_for_an_event_and_for_a_user(start_dev, pushwoosh, capsys):
+    from pushbridge.cli import main
+
+    dev = start_dev()
+    invoice = payload_bytes("stripe", "invoice.paid")
+    assert dev.post("stripe", invoice, stripe_headers(invoice, STRIPE_SECRET))[0] == 202
+    assert len(_wait_for_calls(pushwoosh, 1)) == 1
+    dev.wait_for(lambda line: " call " in line and "post_event" in line)
+
+    assert main(["trace", "evt_1QCsM9JqVb3uS0kRinvPaid01", "--local", str(dev.log_path)]) == 0
+    by_event = capsys.readouterr().out
+    lines = by_event.splitlines()
+    assert lines[0] == "evt_1QCsM9JqVb3uS0kRinvPaid01  stripe  invoice.paid"
+    assert "ingest    received, verified" in lines[1] and "1 command(s) queued" in lines[1]
+    assert any(" delivery  post_event  command " in line and "-> delivered" in line for line in lines)
+    assert lines[-1] == "  => 1 delivered, 0 parked, 0 still being retried"
+
+    assert main(["trace", "user_3078a", "--local", str(dev.log_path)]) == 0  # through its hash
+    assert capsys.readouterr().out == by_event
+    assert "user_3078a" not in dev.log_path.read_text()  # the raw user id is never logged
