@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timedelta, timezone
 
 import boto3
 import pytest
@@ -117,6 +118,7 @@ def test_status_shows_queues_oldest_command_dead_letters_by_reason_and_alarms(de
     cloudwatch = boto3.client("cloudwatch")
     cloudwatch.put_metric_data(Namespace="AWS/SQS", MetricData=[{
         "MetricName": "ApproximateAgeOfOldestMessage", "Value": 1260,
+        "Timestamp": datetime.now(timezone.utc) - timedelta(minutes=2),
         "Dimensions": [{"Name": "QueueName", "Value": "pb-commands.fifo"}]}])  # fmt: skip
     cloudwatch.set_alarm_state(
         AlarmName="pb-DeadLetterQueueAlarm-1A2B3C", StateValue="ALARM", StateReason="Threshold Crossed"
