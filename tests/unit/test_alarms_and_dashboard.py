@@ -32,8 +32,14 @@ def _anchors(markdown: str) -> set[str]:
     return anchors
 
 
+def _dashboard_text() -> str:
+    body, variables = R["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    assert set(variables) == {"CognitoFunctionName", "EventBridgeFunctionName"}
+    return body
+
+
 def _dashboard_body() -> dict:
-    template = R["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    template = _dashboard_text()
     # ${Resource.Attr} inside strings, ${Parameter} as a bare number: any number stands in for both.
     return json.loads(re.sub(r"\$\{[^}]+\}", "0", template))
 
@@ -99,9 +105,12 @@ def test_dashboard_shows_what_the_issue_asks_for():
         ("AWS/Lambda", "Errors"), ("AWS/Lambda", "Throttles"), ("AWS/Lambda", "Duration"),
     ]:  # fmt: skip
         assert wanted in shown, wanted
-    body = R["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    body = _dashboard_text()
     assert "'p50'" in body and "'p99'" in body
     assert "DashboardUrl" in T["Outputs"]
+    # Each function's Lambda metrics, the optional ones included, by exact name.
+    for function in ("IngestFunction", "DeliveryFunction", "CognitoFunctionName", "EventBridgeFunctionName"):
+        assert body.count(f'\\"${{{function}}}\\"') == 5, function
 
 
 @pytest.mark.parametrize("alarm", ALARMS)
