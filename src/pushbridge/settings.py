@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pushbridge.urls import require_https
 
 # adapters.pushwoosh.DEFAULT_API_URL, repeated so that the webhook function, which reads its
 # settings from this module, never loads the Pushwoosh client (test_pushwoosh_client.py checks).
@@ -69,3 +71,8 @@ class DeliverySettings(_Env):
     secrets_max_age: int = Field(default=300, ge=0)
     # Message groups of a batch delivered at once (threads); 1 = one record after another.
     delivery_concurrency: int = Field(default=10, ge=1, le=10)
+
+    @field_validator("pushwoosh_api_url")
+    @classmethod
+    def _https(cls, url: str) -> str:
+        return require_https(url, what="PUSHWOOSH_API_URL (it carries the API token)")

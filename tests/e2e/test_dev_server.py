@@ -11,7 +11,7 @@ from tests.support.samples import APPLICATION, CLERK_SECRET, PUSHWOOSH_TOKEN, ST
 from tests.support.signing import standard_webhook_headers, stripe_headers
 
 HWID = "8f65b16df378e7a6bece9614e1530fb2"
-CLERK_USER = "user_29w83sxmDNGwOuEthce5gg56FcC"
+CLERK_USER = "567772"  # the sample's external_id
 
 
 def _wait_for_calls(pushwoosh, n: int, timeout: float = 20) -> list:
@@ -30,9 +30,9 @@ def test_signed_webhooks_reach_pushwoosh_exactly(start_dev, pushwoosh):
     assert dev.post("clerk", created, standard_webhook_headers(created, CLERK_SECRET))[0] == 202
     assert dev.post("clerk", deleted, standard_webhook_headers(deleted, CLERK_SECRET, prefix="webhook"))[0] == 202
 
-    calls = _wait_for_calls(pushwoosh, 3)
-    by_path = {c.path: c for c in calls}
-    assert len(calls) == 3
+    calls = _wait_for_calls(pushwoosh, 4)  # InvoicePaid; registerUser + SignUp; deleteUser
+    by_path = {c.path: c for c in calls if c.json.get("request", {}).get("event") != "SignUp"}
+    assert len(calls) == 4
     assert all(c.headers["Authorization"] == f"Token {PUSHWOOSH_TOKEN}" for c in calls)
     assert by_path["/json/1.3/postEvent"].json["request"]["event"] == "InvoicePaid"
     assert by_path["/json/1.3/registerUser"].json == {
@@ -145,3 +145,33 @@ def test_trace_local_reads_the_dev_servers_log_for_an_event_and_for_a_user(start
     assert main(["trace", "user_3078a", "--local", str(dev.log_path)]) == 0  # through its hash
     assert capsys.readouterr().out == by_event
     assert "user_3078a" not in dev.log_path.read_text()  # the raw user id is never logged
+
+
+def test_a_request_for_another_host_is_refused_dns_rebinding(start_dev, pushwoosh):
+    """A page on evil.example that re-points its name at 127.0.0.1 reaches `pushbridge dev` from
+    the browser, but its requests say `Host: evil.example`: refused before anything runs."""
+    dev = start_dev()
+    invoice = payload_bytes("stripe", "invoice.paid")
+    port = dev.url.rsplit(":", 1)[1]
+    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}", ""):
+        headers = {**stripe_headers(invoice, STRIPE_SECRET), "Host": host}
+        status, answer = dev.post("stripe", invoice, headers)
+        assert (status, answer["reason"]) == (421, "host_not_allowed"), host
+        health = dev.http.request("GET", f"{dev.url}/healthz", headers={"Host": host}, retries=False)
+        assert health.status == 421
+    assert pushwoosh.calls() == []
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}"):  # what a browser or curl on this machine sends
+        assert dev.post("stripe", invoice, {**stripe_headers(invoice, STRIPE_SECRET), "Host": host})[0] == 202
+
+
+def test_an_http_pushwoosh_url_that_is_not_loopback_is_refused():
+    """The token would cross the network in clear: `pushbridge dev` does not start."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PUSHWOOSH_API_URL": "http://api.pushwoosh.com", "PUSHWOOSH_API_TOKEN": PUSHWOOSH_TOKEN}
+    done = subprocess.run([sys.executable, "-m", "pushbridge.cli", "dev", "--port", "0"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode != 0
+    assert "must be an https:// URL" in done.stderr

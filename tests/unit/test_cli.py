@@ -16,6 +16,16 @@ from tests.support.signing import official_verify
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOADS = sorted((ROOT / "events" / "payloads").glob("*/*.json"))
+# Samples that show what must NOT reach Pushwoosh (events/payloads/README.md says why).
+IGNORED_ON_PURPOSE = {
+    ("revenuecat", "TEST"), ("googleplay", "TEST"),
+    ("auth0", "f"), ("auth0", "fu"), ("auth0", "ssa"),
+    ("okta", "user.session.start.failure"), ("okta", "user.session.start.unknown_user"),
+    ("okta", "user.lifecycle.deactivate"),
+    ("clerk", "session.created.impersonated"),
+    ("workos", "session.created.impersonated"), ("workos", "authentication.password_failed"),
+    ("cognito", "PostConfirmation_ConfirmForgotPassword"),
+}  # fmt: skip
 SIGNABLE = [p for p in PAYLOADS if CONFIG.sources[p.parent.name].provider.sign is not None]
 
 
@@ -27,7 +37,7 @@ def _in_repo_root(monkeypatch):
 
 
 def test_check_validates_the_shipped_config_and_lists_every_rule(capsys):
-    assert main(["check"]) == 0
+    assert main(["check"]) == 1  # valid, but not ready to deploy: placeholders (next test)
     out = capsys.readouterr().out
     assert f"src/pushbridge.yaml: valid, {len(CONFIG.sources)} source(s)" in out
     for rule in (
@@ -36,6 +46,47 @@ def test_check_validates_the_shipped_config_and_lists_every_rule(capsys):
         "-> post_event 'Login'",
     ):
         assert rule in out
+
+
+def test_check_on_the_shipped_config_fails_naming_each_placeholder_key(capsys):
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    for key in (
+        "application (top level), PUSHWOOSH_APPLICATION or PushwooshApplication in samconfig.toml",
+        "sources.apple.options.bundle_id",
+        "sources.apple.options.app_apple_id",
+        "sources.googleplay.options.audience",
+        "sources.kinde.options.domain",
+    ):
+        assert f"  {key}\n" in err
+
+
+READY = """
+sources:
+  stripe: {provider: stripe}
+  kinde: {provider: kinde, options: {domain: acme.kinde.com}}
+"""
+
+
+@pytest.mark.parametrize("application", ["", "XXXXX-XXXXX"])
+def test_check_fails_on_an_empty_or_placeholder_application_and_passes_once_set(
+    tmp_path, capsys, monkeypatch, application
+):
+    config = tmp_path / "src" / "pushbridge.yaml"
+    config.parent.mkdir()
+    config.write_text(READY)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PUSHWOOSH_APPLICATION", application)
+    assert main(["check", str(config)]) == 1
+    assert "application (top level)" in capsys.readouterr().err
+    # What `sam deploy --guided` saved is read too.
+    monkeypatch.delenv("PUSHWOOSH_APPLICATION")
+    (tmp_path / "samconfig.toml").write_text(
+        '[default.deploy.parameters]\nparameter_overrides = "PushwooshApplication=\\"ABCDE-12345\\" Other=x"\n'
+    )
+    assert main(["check", str(config)]) == 0
+    monkeypatch.setenv("PUSHWOOSH_APPLICATION", "ABCDE-12345")
+    assert main(["check", str(config)]) == 0
 
 
 def test_check_fails_naming_the_key(tmp_path, capsys):
@@ -49,9 +100,11 @@ def test_check_fails_naming_the_key(tmp_path, capsys):
 def test_check_event_shows_the_exact_request(payload, capsys):
     assert main(["check", "--event", str(payload)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"{payload.parent.name}: event '{payload.stem}'")
-    if "no rule matches" in out:  # RevenueCat's TEST, on purpose
-        assert payload.stem == "TEST"
+    assert out.startswith(f"{payload.parent.name}: event '")
+    event_type = out.split("'")[1]  # a variant sample is named <event type>.<variant>
+    assert payload.stem == event_type or payload.stem.startswith(event_type + ".")
+    if "no rule matches" in out:
+        assert (payload.parent.name, payload.stem) in IGNORED_ON_PURPOSE
         return
     assert "POST /json/1.3/" in out or "POST /api/v2/device-api/deleteUser" in out
     request, _ = json.JSONDecoder().raw_decode(out[out.index("{") :])  # the first of the requests
@@ -114,7 +167,7 @@ def test_sign_unknown_source_fails(capsys):
 
 
 def test_check_lists_no_http_route_for_the_cognito_trigger(capsys):
-    assert main(["check"]) == 0
+    assert main(["check"]) == 1  # lists every source; 1: the shipped file still has placeholders
     out = capsys.readouterr().out
     assert "POST /webhooks/cognito" not in out
     assert "cognito: Cognito trigger (CognitoTriggerFunction, no HTTP route)" in out

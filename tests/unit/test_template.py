@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.support.template import TEMPLATE, load_template
@@ -149,3 +151,14 @@ def test_samconfig_ships_no_empty_application_so_the_guided_deploy_asks_for_it()
     deploy = config["default"]["deploy"]["parameters"]
     assert "PushwooshApplication" not in deploy.get("parameter_overrides", "")
     assert deploy["capabilities"] == "CAPABILITY_IAM" and deploy["confirm_changeset"] is True
+
+
+def test_the_application_parameter_has_no_empty_default_and_refuses_empty():
+    import re
+
+    parameter = T["Parameters"]["PushwooshApplication"]
+    assert "Default" not in parameter
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert not pattern.match("") and pattern.match("ABCDE-12345")
+    samconfig = (Path(__file__).resolve().parents[2] / "samconfig.toml").read_text()
+    assert "PushwooshApplication" not in samconfig  # sam deploy --guided asks for it

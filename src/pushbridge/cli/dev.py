@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pushbridge.cli.common import ConfigError, add_config_argument, command_name, fail, load, reachability
 from pushbridge.devtools.local_secrets import LocalSecretsError, load_signing_secrets
+from pushbridge.urls import require_https
 
 # The same JSON lines the functions write to CloudWatch Logs, one file for both functions.
 DEV_LOG = Path(".pushbridge/dev.log")
@@ -66,6 +67,10 @@ def run(args: argparse.Namespace) -> int:
 
     api_url = os.environ.get("PUSHWOOSH_API_URL") or DEFAULT_API_URL
     token = os.environ.get("PUSHWOOSH_API_TOKEN")
+    try:
+        require_https(api_url, what="PUSHWOOSH_API_URL (it carries the API token)")
+    except ValueError as exc:
+        return fail(str(exc))
     if token:
         pushwoosh = PushwooshClient(lambda force=False: token, base_url=api_url,
                                     read_timeout=float(os.environ.get("PUSHWOOSH_READ_TIMEOUT", "10")))  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pushbridge.providers.cognito import event_from_trigger
-from tests.support.presets import post_event, register_user, requests_for
+from tests.support.presets import RECEIVED_AT, post_event, requests_for
 from tests.support.samples import payload
 
 SUB = "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
@@ -18,9 +18,16 @@ def test_a_confirmation_has_one_id_per_user_and_each_sign_in_its_own():
     assert event_from_trigger(login, "req-1").id != event_from_trigger(login, "req-2").id
 
 
+# Cognito's triggers carry no time: the time the trigger ran stands in for it.
 EXPECTED = {
-    ("cognito", "PostConfirmation_ConfirmSignUp"): [register_user(SUB), post_event("SignUp", {}, None, user=SUB)],
-    ("cognito", "PostAuthentication_Authentication"): [post_event("Login", {}, None, user=SUB, hwid=None)],
+    # custom:pushwoosh_hwid is client-writable unless the pool says otherwise: no hwid by default.
+    ("cognito", "PostConfirmation_ConfirmSignUp"): [
+        post_event("SignUp", {"provider": "cognito"}, RECEIVED_AT, user=SUB, hwid=None)
+    ],
+    ("cognito", "PostAuthentication_Authentication"): [
+        post_event("Login", {"provider": "cognito"}, RECEIVED_AT, user=SUB, hwid=None)
+    ],
+    ("cognito", "PostConfirmation_ConfirmForgotPassword"): [],
 }
 
 
