@@ -23,7 +23,7 @@ class DevProcess:
         self.lines: list[str] = []
         self.log_path = log_path  # the JSON log lines `pushbridge trace --local` reads
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pushbridge.cli", "dev", "--port", "0", "--log-file", str(log_path), *args],
+            [sys.executable, "-m", "pushbridge_dev.cli", "dev", "--port", "0", "--log-file", str(log_path), *args],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
         )  # fmt: skip
         self._reader = threading.Thread(target=self._read, daemon=True)

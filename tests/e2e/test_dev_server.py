@@ -119,12 +119,12 @@ def test_lists_only_routes_it_can_take_and_prints_commands_that_run(start_dev):
     for source in ("apple", "googleplay", "kinde"):
         (route,) = [r for r in routes if r.split()[1].endswith(f"/webhooks/{source}")]
         assert f"not sendable locally: {source} signs with its own private key" in route
-    # Run as `python -m pushbridge.cli`, so the hint names the command on PATH.
+    # Run as `python -m pushbridge_dev.cli`, so the hint names the command on PATH.
     assert any(line.strip().startswith("pushbridge sign stripe ") for line in dev.lines)
 
 
 def test_trace_local_reads_the_dev_servers_log_for_an_event_and_for_a_user(start_dev, pushwoosh, capsys):
-    from pushbridge.cli import main
+    from pushbridge_dev.cli import main
 
     dev = start_dev()
     invoice = payload_bytes("stripe", "invoice.paid")
@@ -143,7 +143,9 @@ def test_trace_local_reads_the_dev_servers_log_for_an_event_and_for_a_user(start
     assert lines[-1] == "  => 1 delivered, 0 parked, 0 still being retried"
 
     assert main(["trace", "user_3078a", "--local", str(dev.log_path)]) == 0  # through its hash
-    assert capsys.readouterr().out == by_event
+    by_user = capsys.readouterr().out
+    assert "user a10fc1dd5bfcd286  <-" in by_user  # the user's command is marked
+    assert by_user.replace("  <-", "") == by_event
     assert "user_3078a" not in dev.log_path.read_text()  # the raw user id is never logged
 
 
@@ -171,7 +173,7 @@ def test_an_http_pushwoosh_url_that_is_not_loopback_is_refused():
     import sys
 
     env = {**os.environ, "PUSHWOOSH_API_URL": "http://api.pushwoosh.com", "PUSHWOOSH_API_TOKEN": PUSHWOOSH_TOKEN}
-    done = subprocess.run([sys.executable, "-m", "pushbridge.cli", "dev", "--port", "0"], env=env,
+    done = subprocess.run([sys.executable, "-m", "pushbridge_dev.cli", "dev", "--port", "0"], env=env,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode != 0
     assert "must be an https:// URL" in done.stderr

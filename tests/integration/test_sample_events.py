@@ -11,11 +11,11 @@ from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventV2
 
 from pushbridge.adapters.pushwoosh import request_for
 from pushbridge.config.loader import load_config
-from pushbridge.devtools.sample_events import SAMPLE_APPLICATION
-from pushbridge.devtools.samples import parse_sample, signed_headers
 from pushbridge.domain.mapping import map_event
 from pushbridge.handlers import delivery
 from pushbridge.models.command import parse_message
+from pushbridge_dev.devtools.sample_events import SAMPLE_APPLICATION
+from pushbridge_dev.devtools.samples import parse_sample, signed_headers
 from tests.support.apigw import LambdaContext
 from tests.support.samples import SIGNING_SECRETS
 
@@ -92,7 +92,7 @@ def test_sqs_event_carries_what_its_payload_maps_to_and_delivers(path, stack, pu
 
 
 def test_make_events_is_deterministic_the_committed_files_are_what_it_writes(tmp_path):
-    from pushbridge.devtools.sample_events import write_sample_events
+    from pushbridge_dev.devtools.sample_events import write_sample_events
 
     written = write_sample_events(EVENTS, EVENTS.parent / "src" / "pushbridge.yaml", out_dir=tmp_path)
     assert {p.relative_to(tmp_path) for p in written} == {p.relative_to(EVENTS) for p in APIGW + SQS}

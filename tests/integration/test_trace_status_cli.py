@@ -16,8 +16,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from pushbridge.cli import main
 from pushbridge.models.command import user_ref
+from pushbridge_dev.cli import main
 
 EVENT, OTHER = "evt_1QCsM9JqVb3uS0kRinvPaid01", "evt_other"
 USER = "user_3078a"

@@ -9,8 +9,8 @@ import pytest
 import standardwebhooks
 import stripe
 
-from pushbridge.cli import main
-from pushbridge.devtools.local_secrets import load_signing_secrets
+from pushbridge_dev.cli import main
+from pushbridge_dev.devtools.local_secrets import load_signing_secrets
 from tests.support.presets import CONFIG
 from tests.support.signing import official_verify
 
@@ -175,7 +175,7 @@ def test_check_lists_no_http_route_for_the_cognito_trigger(capsys):
 
 
 def test_printed_commands_name_the_pushbridge_that_ran_when_it_is_not_on_path(monkeypatch, tmp_path):
-    from pushbridge.cli.common import command_name
+    from pushbridge_dev.cli.common import command_name
 
     script = tmp_path / ".venv" / "bin" / "pushbridge"
     script.parent.mkdir(parents=True)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from pushbridge.cli.log_search import InsightsSearch, insights_query
-from pushbridge.cli.timeline import needles_for, render, timelines
 from pushbridge.models.command import user_ref
+from pushbridge_dev.cli.log_search import InsightsSearch, insights_query
+from pushbridge_dev.cli.timeline import needles_for, render, timelines
 
 EVENT = "evt_1QCsMDJqVb3uS0kRinvFail1"
 USER = "user_3078a"
@@ -97,7 +97,7 @@ def test_older_log_messages_are_read_too():
          "function_name": "delivery", "correlation_id": EVENT, "command_id": COMMANDS[0], "method": "post_event",
          "user": user_ref(USER), "status": 503},
     ]  # fmt: skip
-    from pushbridge.cli.timeline import entry_from_json
+    from pushbridge_dev.cli.timeline import entry_from_json
 
     (webhook,) = timelines([entry_from_json(json.dumps(line)) for line in old], USER)
     text = "\n".join(render(webhook, USER))

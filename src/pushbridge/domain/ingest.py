@@ -42,6 +42,9 @@ class IngestResult:
     body: dict[str, Any]
     commands: list[Command] = field(default_factory=list)
     events: list[ProviderEvent] = field(default_factory=list)
+    # For the one "webhook" log line the intake writes (handlers/webhook_log.py).
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    without_hwid: list[str] = field(default_factory=list)
 
 
 class IngestService:
@@ -144,49 +147,34 @@ class IngestService:
         received_at = self._clock()
         commands: list[Command] = []
         # Why nothing (or not everything) was sent: whole events skipped on purpose, then
-        # rules that could not build their call. Both go in the answer and the log line.
+        # rules that could not build their call. Both go in the answer and the one log line.
         skipped: list[dict[str, str]] = []
+        without_hwid: list[str] = []
         for event in events:
             logger.set_correlation_id(event.id)
             mapped = map_event(source, event, received_at=received_at)
             if mapped.event_skipped is not None:
                 count("EventsSkipped", reason=mapped.event_skipped)
-                logger.info("event skipped", extra={"reason": mapped.event_skipped, "event_type": event.type})
                 skipped.append({"event_type": event.type, "reason": mapped.event_skipped})
             for rule_skipped in mapped.skipped:
                 count("RulesSkipped", reason=rule_skipped.reason)
-                logger.info(
-                    "rule skipped",
-                    extra={"rule": rule_skipped.rule, "reason": rule_skipped.reason, "event_type": event.type},
-                )
                 skipped.append({"event_type": event.type, "rule": rule_skipped.rule, "reason": rule_skipped.reason})
             for rule in mapped.without_hwid:
-                count("PostEventWithoutHwid")
-                logger.warning(
-                    "postEvent without hwid: sent with the user id only; Customer Journeys need the hwid",
-                    extra={"rule": rule, "event_type": event.type},
-                )
+                count("PostEventWithoutHwid")  # sent with the user id only; Customer Journeys need the hwid
+                without_hwid.append(rule)
             commands.extend(mapped.commands)
 
         event_types = [e.type for e in events]
         if not commands:
             reason = skipped[0]["reason"] if skipped else "no_matching_rule"
             count("WebhooksIgnored")
-            logger.info("webhook ignored", extra={"event_types": event_types, "reason": reason})
             body: dict[str, Any] = {"status": "ignored", "reason": reason, "event_types": event_types}
             if skipped:
                 body["skipped"] = skipped
-            return IngestResult(200, body, [], events)
+            return IngestResult(200, body, [], events, skipped, without_hwid)
 
         self._queue.send(commands)
         count("CommandsEnqueued", len(commands))
-        logger.info(
-            "webhook accepted",
-            extra={
-                "event_types": event_types,
-                "commands": [{"id": c.id, "method": c.method, "rule": c.origin.rule} for c in commands],
-            },
-        )
         body = {
             "status": "accepted",
             "events": [e.id for e in events],
@@ -195,7 +183,7 @@ class IngestService:
         }
         if skipped:
             body["skipped"] = skipped
-        return IngestResult(202, body, commands, events)
+        return IngestResult(202, body, commands, events, skipped, without_hwid)
 
 
 def parse_events(source: Source, headers: Headers, body: bytes, *, verified: Any = None) -> list[ProviderEvent]:

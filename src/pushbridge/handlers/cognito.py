@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from pushbridge.handlers.webhook_log import log_webhook
 from pushbridge.observability import count, logger, metrics, tracer
 
 if TYPE_CHECKING:  # the domain (pydantic, the configuration) loads with the first event
@@ -42,7 +43,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     try:
         provider_event = event_from_trigger(event, context.aws_request_id)
-        service().accept_trusted(os.environ.get("COGNITO_SOURCE", "cognito"), [provider_event])
+        result = service().accept_trusted(os.environ.get("COGNITO_SOURCE", "cognito"), [provider_event])
+        log_webhook(result.status, result.body["status"], result=result)
     except Exception as exc:  # never block the user: log, count, let them through
         count("CognitoTriggerFailures")
         logger.error(

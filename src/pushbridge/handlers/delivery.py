@@ -85,10 +85,9 @@ def build(
 
 
 def build_from_env() -> Delivery:
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
     from pushbridge.adapters.aws import client as aws_client
     from pushbridge.adapters.command_queue import SqsDeadLetters
+    from pushbridge.adapters.idempotency import OneWriteDynamoDBPersistenceLayer
     from pushbridge.adapters.pushwoosh import PushwooshClient
     from pushbridge.adapters.secrets import SecretsManagerJson
     from pushbridge.settings import DeliverySettings
@@ -105,7 +104,7 @@ def build_from_env() -> Delivery:
     return build(
         client,
         dead_letters,
-        DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=dynamodb),
+        OneWriteDynamoDBPersistenceLayer(settings.idempotency_table, boto3_client=dynamodb),
         ttl_seconds=settings.idempotency_ttl_seconds,
         workers=settings.delivery_concurrency,
         adapters=(token_secret, dead_letters, _Closing(dynamodb)),

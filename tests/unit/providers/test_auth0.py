@@ -73,8 +73,8 @@ def test_preset_maps_the_sample_to_the_exact_request(key):
 
 def test_an_opted_in_source_reads_the_sign_up_hwid(tmp_path):
     from pushbridge.config.loader import parse_config
-    from pushbridge.devtools.samples import parse_sample
     from pushbridge.domain.mapping import map_event
+    from pushbridge_dev.devtools.samples import parse_sample
 
     config = parse_config(
         "application: A\nsources:\n  auth0:\n    provider: auth0\n"

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pushbridge.cli.timeline import LogEntry, entry_from_json
+from pushbridge_dev.cli.timeline import LogEntry, entry_from_json
 
 QUERY_LIMIT = 10_000
 

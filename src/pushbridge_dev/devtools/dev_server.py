@@ -19,10 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
 from pushbridge.config.loader import Config
-from pushbridge.devtools.events import LambdaContext, http_api_event
-from pushbridge.devtools.local_queue import DeadLetter, LocalFifoQueue, Message
 from pushbridge.models.command import Command
 from pushbridge.urls import is_loopback
+from pushbridge_dev.devtools.events import LambdaContext, http_api_event
+from pushbridge_dev.devtools.local_queue import DeadLetter, LocalFifoQueue, Message
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's own limit; the ingest handler's is lower
 
@@ -123,9 +123,9 @@ class DevServer:
         max_body_bytes: int = 1024 * 1024,
     ) -> None:
         from pushbridge.adapters.secrets import StaticJson
-        from pushbridge.devtools.memory_idempotency import InMemoryPersistenceLayer
         from pushbridge.domain.ingest import IngestService
         from pushbridge.handlers import delivery, ingest
+        from pushbridge_dev.devtools.memory_idempotency import InMemoryPersistenceLayer
 
         self.console = console or Console()
         if hasattr(pushwoosh, "emit"):  # the dry-run sink prints through the console

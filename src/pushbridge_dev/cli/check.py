@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 
 from pushbridge.adapters.pushwoosh import request_for
-from pushbridge.cli.common import ConfigError, add_config_argument, fail, load
 from pushbridge.config.loader import Config, Source
 from pushbridge.config.placeholders import unusable_sources
-from pushbridge.devtools.samples import parse_sample
 from pushbridge.domain.mapping import map_event
 from pushbridge.errors import WebhookRejected
+from pushbridge_dev.cli.common import ConfigError, add_config_argument, fail, load
+from pushbridge_dev.devtools.samples import parse_sample
 
 
 def register(commands: argparse._SubParsersAction) -> None:

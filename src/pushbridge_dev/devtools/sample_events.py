@@ -7,7 +7,7 @@ signatures are therefore long expired (the replay window is 300 s): ``make fresh
 the same requests now into .pushbridge/events/apigw/, for ``sam local invoke`` right after.
 SQS events carry the commands each payload maps to; they do not expire.
 
-Usage: python -m pushbridge.devtools.sample_events [EVENTS_DIR] [--fresh OUT_DIR]
+Usage: python -m pushbridge_dev.devtools.sample_events [EVENTS_DIR] [--fresh OUT_DIR]
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pushbridge.config.loader import load_config
-from pushbridge.devtools.events import http_api_event, sqs_event_for
-from pushbridge.devtools.local_secrets import first_secret, load_signing_secrets
-from pushbridge.devtools.samples import parse_sample, signed_headers
 from pushbridge.domain.mapping import map_event
+from pushbridge_dev.devtools.events import http_api_event, sqs_event_for
+from pushbridge_dev.devtools.local_secrets import first_secret, load_signing_secrets
+from pushbridge_dev.devtools.samples import parse_sample, signed_headers
 
 SAMPLE_APPLICATION = "XXXXX-XXXXX"
 # 2026-11-26T18:00:00Z, after every sample payload's own event time: when the committed

@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pushbridge.devtools.events import sqs_record
 from pushbridge.models.command import Command, messages_for
+from pushbridge_dev.devtools.events import sqs_record
 
 DEDUPLICATION_WINDOW = 300.0
 

@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from pushbridge.cli.aws import Stack, add_aws_arguments, open_stack, run_against_stack
+from pushbridge_dev.cli.aws import Stack, add_aws_arguments, open_stack, run_against_stack
 
 MAX_RECEIVES = "max_receives"  # a dead letter without our reason attribute: the redrive policy moved it
 

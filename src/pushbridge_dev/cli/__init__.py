@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pushbridge.cli import check, dev, dlq, sign, status, trace
+from pushbridge_dev.cli import check, dev, dlq, sign, status, trace
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from pushbridge.cli.aws import add_aws_arguments, open_stack, run_against_stack
 from pushbridge.models.command import parse_message
+from pushbridge_dev.cli.aws import add_aws_arguments, open_stack, run_against_stack
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -1,7 +1,7 @@
 """Create the stack's queues, table and secrets in a local AWS stand-in (a moto server), so
 that ``sam local invoke`` with ``events/env.json`` runs with no AWS account.
 
-Usage: python -m pushbridge.devtools.local_aws [--endpoint http://127.0.0.1:5000]
+Usage: python -m pushbridge_dev.devtools.local_aws [--endpoint http://127.0.0.1:5000]
 (``make local-aws`` starts the moto server and runs this.)
 """
 
@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any
 
-from pushbridge.devtools.local_secrets import load_signing_secrets
+from pushbridge_dev.devtools.local_secrets import load_signing_secrets
 
 QUEUE = "pushbridge-commands.fifo"
 DLQ = "pushbridge-dlq.fifo"

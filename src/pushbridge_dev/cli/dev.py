@@ -8,9 +8,9 @@ import signal
 import threading
 from pathlib import Path
 
-from pushbridge.cli.common import ConfigError, add_config_argument, command_name, fail, load, reachability
-from pushbridge.devtools.local_secrets import LocalSecretsError, load_signing_secrets
 from pushbridge.urls import require_https
+from pushbridge_dev.cli.common import ConfigError, add_config_argument, command_name, fail, load, reachability
+from pushbridge_dev.devtools.local_secrets import LocalSecretsError, load_signing_secrets
 
 # The same JSON lines the functions write to CloudWatch Logs, one file for both functions.
 DEV_LOG = Path(".pushbridge/dev.log")
@@ -50,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     from pushbridge.adapters.pushwoosh import DEFAULT_API_URL, PushwooshClient
-    from pushbridge.devtools.dev_server import DevServer
-    from pushbridge.devtools.dry_run import DryRunPushwoosh
     from pushbridge.observability import logger
+    from pushbridge_dev.devtools.dev_server import DevServer
+    from pushbridge_dev.devtools.dry_run import DryRunPushwoosh
 
     log_path = _log_to_file(logger, args.log_file, verbose=args.verbose)
     # Powertools prints the ColdStart metric even with metrics disabled; locally there is none.

@@ -31,7 +31,7 @@ def load_signing_secrets(path: str | Path | None = None) -> tuple[dict[str, Any]
             return _parse(candidate.read_text(encoding="utf-8"), str(candidate)), str(candidate)
         except OSError as exc:
             raise LocalSecretsError(f"{candidate}: {exc.strerror}") from None
-    sample = resources.files("pushbridge.devtools").joinpath("sample_secrets.json").read_text(encoding="utf-8")
+    sample = resources.files("pushbridge_dev.devtools").joinpath("sample_secrets.json").read_text(encoding="utf-8")
     return _parse(sample, "sample secrets"), "the shipped sample secrets (local use only)"
 
 

@@ -126,7 +126,7 @@ def describe_aws_error(exc: BaseException, what: str = "the request") -> str | N
 
 def run_against_stack(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """A subcommand's ``run`` that prints StackError as ``pushbridge: ...`` (exit 2), never a traceback."""
-    from pushbridge.cli.common import fail
+    from pushbridge_dev.cli.common import fail
 
     def wrapped(args: argparse.Namespace) -> int:
         try:

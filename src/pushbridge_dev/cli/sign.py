@@ -10,10 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from pushbridge.cli.common import ConfigError, add_config_argument, fail, load
-from pushbridge.devtools.events import http_api_event
-from pushbridge.devtools.local_secrets import LocalSecretsError, first_secret, load_signing_secrets
-from pushbridge.devtools.samples import CannotSign, signed_headers
+from pushbridge_dev.cli.common import ConfigError, add_config_argument, fail, load
+from pushbridge_dev.devtools.events import http_api_event
+from pushbridge_dev.devtools.local_secrets import LocalSecretsError, first_secret, load_signing_secrets
+from pushbridge_dev.devtools.samples import CannotSign, signed_headers
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -9,11 +9,11 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from pushbridge.cli.aws import StackError, add_aws_arguments, aws_errors, open_stack, run_against_stack
-from pushbridge.cli.common import fail
-from pushbridge.cli.dev import DEV_LOG
-from pushbridge.cli.log_search import FilterSearch, InsightsSearch, LocalLogSearch
-from pushbridge.cli.timeline import needles_for, render, timelines
+from pushbridge_dev.cli.aws import StackError, add_aws_arguments, aws_errors, open_stack, run_against_stack
+from pushbridge_dev.cli.common import fail
+from pushbridge_dev.cli.dev import DEV_LOG
+from pushbridge_dev.cli.log_search import FilterSearch, InsightsSearch, LocalLogSearch
+from pushbridge_dev.cli.timeline import needles_for, render, timelines
 
 MAX_WEBHOOKS = 50  # a user's trace reads the lines of at most this many webhooks
 # The stack's log groups, and which function writes each.
@@ -72,7 +72,7 @@ def _trace_stack(args: argparse.Namespace, start: datetime, end: datetime) -> in
 def collect(search, identifier: str, start: datetime, end: datetime) -> list:
     """The lines that name ``identifier``, then every line of the webhooks they belong to: a
     user's or a command's trace also shows the webhook's other lines (which carry neither)."""
-    from pushbridge.cli.timeline import matches
+    from pushbridge_dev.cli.timeline import matches
 
     needles = needles_for(identifier)
     entries = search.search(needles, start, end)
