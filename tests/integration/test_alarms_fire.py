@@ -55,6 +55,19 @@ def test_an_invalid_configuration_fires_its_own_alarm(stack, capsys, monkeypatch
     points = _metrics(capsys)
     assert evaluate(ALARM["ConfigurationInvalidAlarm"], points, T["Parameters"]) == {"": "ALARM"}
     assert evaluate(ALARM["SignatureFailuresAlarm"], points, T["Parameters"]) == {}
+    # Ingest5xxAlarm watches API Gateway's 5xx less the configuration_invalid answers: this one
+    # 503 pages through ConfigurationInvalidAlarm only, not twice.
+    five_xx = ALARM["Ingest5xxAlarm"]
+    assert "FILL(api5xx, 0) - FILL(invalid, 0)" in [m.get("Expression") for m in five_xx["Metrics"]]
+    [invalid] = [m["MetricStat"]["Metric"] for m in five_xx["Metrics"] if m["Id"] == "invalid"]
+    wanted = {d["Name"]: d["Value"] for d in invalid["Dimensions"]}
+    answered = sum(
+        p.value
+        for p in points
+        if (p.namespace, p.name, p.dims) == (invalid["Namespace"], invalid["MetricName"], wanted)
+    )
+    api_5xx = 1  # what API Gateway counts for the one 503 above
+    assert api_5xx - answered == 0
 
 
 def test_no_application_fires_its_alarm(stack, capsys, monkeypatch, tmp_path):

@@ -99,7 +99,13 @@ def test_idempotency_table_is_on_demand_with_ttl():
 
 def test_alarms_cover_dlq_ingest_5xx_and_pushwoosh_auth():
     # The rest of the alarms: tests/unit/test_alarms_and_dashboard.py.
-    alarms = {r["Properties"].get("MetricName") for r in R.values() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    alarms = set()
+    for r in R.values():
+        if r["Type"] == "AWS::CloudWatch::Alarm":
+            alarms.add(r["Properties"].get("MetricName"))
+            alarms |= {
+                m["MetricStat"]["Metric"]["MetricName"] for m in r["Properties"].get("Metrics", []) if "MetricStat" in m
+            }
     assert {"ApproximateNumberOfMessagesVisible", "5xx", "PushwooshAuthFailures"} <= alarms
 
 

@@ -128,6 +128,7 @@ def answer_for(exc: Exception, source: str | None = None) -> tuple[int, dict[str
         # One source still holds placeholder values (the others keep working): 503 so that the
         # provider retries once it is fixed; its own metric and alarm, not WebhooksDeferred.
         count("ConfigurationInvalid", source=exc.source)
+        count("ConfigurationInvalidAnswers")  # undimensioned: Ingest5xxAlarm subtracts it
         return 503, {"status": "unavailable", "reason": exc.reason, "message": str(exc)}, "invalid_config"
     if isinstance(exc, DependencyUnavailable):  # ours: the provider retries
         count("WebhooksDeferred", reason=exc.reason)
@@ -135,6 +136,7 @@ def answer_for(exc: Exception, source: str | None = None) -> tuple[int, dict[str
         return 503, body, "deferred"
     if isinstance(exc, ConfigError):  # the whole file does not load: every source answers this
         count("ConfigurationInvalid", source=source or "unknown")
+        count("ConfigurationInvalidAnswers")
         body = {"status": "unavailable", "reason": "configuration_invalid", "message": "retry later"}
         return 503, body, "invalid_config"
     logger.error("unexpected error", exc_info=exc)
