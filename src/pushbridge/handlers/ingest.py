@@ -25,7 +25,7 @@ from pushbridge.errors import (
     WebhookRejected,
 )
 from pushbridge.handlers.webhook_log import log_webhook
-from pushbridge.observability import count, logger, metrics
+from pushbridge.observability import count, log_request_keys, logger, metrics_document
 from pushbridge.providers.base import Headers
 
 if TYPE_CHECKING:  # the domain (pydantic, the configuration) loads with the first webhook
@@ -136,26 +136,27 @@ def answer_for(exc: Exception) -> tuple[int, dict[str, Any], str]:
     return 500, {"status": "error", "reason": "internal_error", "message": "internal error, retry later"}, "error"
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@log_request_keys
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # The webhook's undimensioned metrics ride in its one log line (one EMF document).
     count("WebhooksReceived")
     if not _is_http_api_event(event):
         # Not what API Gateway sends (a misconfigured integration, a hand-made test event).
         count("WebhooksRejected", reason="malformed_request")
         body = {"status": "rejected", "reason": "malformed_request", "message": "not an HTTP API v2 event"}
-        log_webhook(400, "rejected", reason="malformed_request")
+        log_webhook(400, "rejected", reason="malformed_request", metrics=metrics_document())
         return _json(400, body)
     try:
         result = handle(event)
     except Exception as exc:
         status, body, outcome = answer_for(exc)
-        log_webhook(status, outcome, reason=body["reason"], detail=str(exc) if status != 500 else None)
+        detail = str(exc) if status != 500 else None
+        log_webhook(status, outcome, reason=body["reason"], detail=detail, metrics=metrics_document())
         return _json(status, body)
     if isinstance(result, dict):  # the GET challenge's answer
-        log_webhook(200, "challenge")
+        log_webhook(200, "challenge", metrics=metrics_document())
         return _json(200, result)
-    log_webhook(result.status, result.body["status"], result=result)
+    log_webhook(result.status, result.body["status"], result=result, metrics=metrics_document())
     return _json(result.status, result.body)
 
 
