@@ -40,7 +40,7 @@ def trace_outbound_calls(module: str) -> None:
     """X-Ray subsegments for AWS SDK calls ("botocore") or Pushwoosh/Google calls ("httplib",
     under urllib3), patched when the first client of that kind is built. Each module apart:
     ingest only talks to AWS, and the httplib wrappers cost every SQS call ~10% more CPU."""
-    if module not in _patched:
+    if module not in _patched and module not in _untraced:
         _patched.add(module)
         tracer.patch(modules=(module,))
 
@@ -75,6 +75,16 @@ def metrics_document() -> dict[str, Any]:
         document = metrics.serialize_metric_set()
         metrics.clear_metrics()
     return document
+
+
+_untraced: set[str] = set()
+
+
+def leave_untraced(module: str) -> None:
+    """A function whose calls through ``module`` do not earn an X-Ray subsegment. The trace
+    still reaches AWS: in Lambda botocore itself sends the X-Amzn-Trace-Id header on every call
+    (so SQS messages carry AWSTraceHeader and delivery's trace links to the webhook's)."""
+    _untraced.add(module)
 
 
 def count(name: str, value: float = 1, **dimensions: str) -> None:

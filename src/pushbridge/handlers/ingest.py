@@ -5,8 +5,8 @@ One route needs no framework: a small dispatcher over the v2 event replaces Powe
 handler (~150 µs a webhook). Errors become HTTP answers in :func:`answer_for` and only there:
 4xx for the caller's mistakes, 503 for ours (so the provider retries), never a stack trace in a
 response. Each webhook writes ONE log line ("webhook", docs/operations) and its metrics go out
-in one EMF document; the X-Ray segment Lambda opens for the invocation and the SQS call's
-subsegment are the trace (no extra handler subsegment).
+in the same JSON document (EMF); the X-Ray segment Lambda opens for the invocation is the trace
+(no handler or SQS subsegment; botocore passes the trace header on to SQS and delivery).
 """
 
 from __future__ import annotations
@@ -25,11 +25,15 @@ from pushbridge.errors import (
     WebhookRejected,
 )
 from pushbridge.handlers.webhook_log import log_webhook
-from pushbridge.observability import count, log_request_keys, logger, metrics_document
+from pushbridge.observability import count, leave_untraced, log_request_keys, logger, metrics_document
 from pushbridge.providers.base import Headers
 
 if TYPE_CHECKING:  # the domain (pydantic, the configuration) loads with the first webhook
     from pushbridge.domain.ingest import IngestResult, IngestService
+
+# Ingest's one AWS call a webhook is SQS: its X-Ray subsegment would repeat Lambda's own segment
+# (the function does little else) at ~0.13x a webhook's CPU (docs/performance.md).
+leave_untraced("botocore")
 
 PREFIX = "/webhooks/"
 _service: IngestService | None = None
