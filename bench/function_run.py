@@ -40,7 +40,7 @@ def first(function: str, event_file: str) -> dict[str, Any]:
     started = time.perf_counter()
     handler = importlib.import_module(MODULES[function])
     imported = time.perf_counter()
-    from pushbridge_dev.devtools.events import LambdaContext
+    from pushbridge_dev.devtools.lambda_context import LambdaContext
 
     with open(event_file) as f:
         event = json.load(f)
@@ -93,7 +93,7 @@ def hot(function: str, events_file: str) -> dict[str, Any]:
         floor += time.process_time() - started
 
     handler = importlib.import_module(MODULES[function])
-    from pushbridge_dev.devtools.events import LambdaContext
+    from pushbridge_dev.devtools.lambda_context import LambdaContext
 
     sign, context, bad, cpu = _signer(), LambdaContext(), 0, 0.0
     profile = _profiler(os.environ.get("BENCH_PROFILE"))
@@ -153,7 +153,7 @@ def load(function: str, events_file: str) -> dict[str, Any]:
     boto3.DEFAULT_SESSION.events.register("before-call", count_call)
     boto3.DEFAULT_SESSION.events.register("before-parameter-build.sqs.SendMessageBatch", count_messages)
     handler = importlib.import_module(MODULES[function])
-    from pushbridge_dev.devtools.events import LambdaContext
+    from pushbridge_dev.devtools.lambda_context import LambdaContext
 
     sign = _signer() if function == "ingest" else None
     context, warm, bad, units, examples = LambdaContext(), 0, 0, 0, []

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
@@ -25,9 +25,7 @@ NAMESPACE = "Pushbridge"
 
 # No "location" key: the message names the line (~30 bytes a line).
 logger = Logger(service=SERVICE, location=None)
-# Not auto-patched at import: patching every library X-Ray knows imports them all (~70 ms of
-# cold start). The two we call out through are patched when the first client is built.
-tracer = Tracer(service=SERVICE, auto_patch=False)
+_tracer: Any = None
 metrics = Metrics(service=SERVICE, namespace=NAMESPACE)
 
 _patched: set[str] = set()
@@ -36,13 +34,31 @@ _patched: set[str] = set()
 _metrics_lock = threading.Lock()
 
 
+def _get_tracer() -> Any:
+    """Built on first use: the X-Ray SDK (and wrapt) cost ~40 ms of a cold start, and ingest,
+    which neither decorates its handler nor patches botocore, never loads them. Not auto-patched:
+    patching every library X-Ray knows imports them all; the adapters patch what they call."""
+    global _tracer
+    if _tracer is None:
+        from aws_lambda_powertools import Tracer
+
+        _tracer = Tracer(service=SERVICE, auto_patch=False)
+    return _tracer
+
+
+def __getattr__(name: str) -> Any:  # `from pushbridge.observability import tracer`
+    if name == "tracer":
+        return _get_tracer()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def trace_outbound_calls(module: str) -> None:
     """X-Ray subsegments for AWS SDK calls ("botocore") or Pushwoosh/Google calls ("httplib",
     under urllib3), patched when the first client of that kind is built. Each module apart:
     ingest only talks to AWS, and the httplib wrappers cost every SQS call ~10% more CPU."""
     if module not in _patched and module not in _untraced:
         _patched.add(module)
-        tracer.patch(modules=(module,))
+        _get_tracer().patch(modules=(module,))
 
 
 _cold_start = True
