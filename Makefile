@@ -17,11 +17,12 @@ help:
 	@echo "make bench    cold start, hot path, delivery, memory, AWS calls vs baselines (BENCH=--quick)"
 	@echo "make build    sam build;  make deploy: sam deploy --guided"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements/runtime.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pushbridge needs Python 3.11 or newer (PYTHON=python3.12 make ...)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/runtime.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
