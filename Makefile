@@ -66,4 +66,4 @@ deploy: build
 	sam deploy --guided
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis
+	rm -rf $(VENV) .aws-sam .pytest_cache .hypothesis .bench-cache
