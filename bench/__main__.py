@@ -40,7 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.quick and not quick and not args.only:
             continue
         print(f"measuring {name} ...", file=sys.stderr, flush=True)
-        result = measure((quick or 2) if args.quick else full)
+        try:
+            result = measure((quick or 2) if args.quick else full)
+        except Exception as exc:  # one section's tooling failing must not lose the others' figures
+            result = [Row(f"{name}: not measured", f"{type(exc).__name__}: {exc}"[:160], value=1, limit=0, exact=True)]
         if isinstance(result, tuple):  # the functions section also feeds the cost model
             result, measured = result
         rows += result

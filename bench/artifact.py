@@ -71,6 +71,7 @@ def measure(build: Path, runtime: Path, rounds: int) -> list[Row]:
 
 
 CACHE = ROOT / ".bench-cache"
+RUNTIME_EXTRAS = ["jmespath==1.1.0", "python-dateutil==2.9.0.post0", "six==1.17.0", "urllib3==2.8.0"]
 
 
 def build_and_measure(rounds: int) -> list[Row]:
@@ -87,8 +88,11 @@ def build_and_measure(rounds: int) -> list[Row]:
         subprocess.run([PYTHON313, str(ROOT / "scripts" / "build_function.py"), function, str(build / function),
                         "--platform", "manylinux2014_x86_64"], check=True, capture_output=True)  # fmt: skip
     if not (runtime / "boto3").is_dir():
-        subprocess.run([PYTHON313, "-m", "pip", "install", "--quiet", "--target", str(runtime), "-r",
-                        str(ROOT / "requirements" / "runtime.txt")], check=True)  # fmt: skip
+        pip = [PYTHON313, "-m", "pip", "install", "--quiet", "--target", str(runtime)]
+        # The locked SDK with its hashes, then what the runtime ships beside it (unlocked).
+        subprocess.run([*pip, "--no-deps", "--require-hashes", "-r", str(ROOT / "requirements" / "runtime.txt")],
+                       check=True)  # fmt: skip
+        subprocess.run([*pip, "--no-deps", *RUNTIME_EXTRAS], check=True)
         subprocess.run([PYTHON313, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(runtime)],
                        check=True)  # fmt: skip
     return measure(build, runtime, rounds)
