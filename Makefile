@@ -32,9 +32,10 @@ $(RUNTIME_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --progress-bar on -e .
 	@touch $(RUNTIME_STAMP)
 
-$(STAMP): pyproject.toml | $(VENV)/bin/python
+$(STAMP): pyproject.toml requirements/runtime.txt | $(VENV)/bin/python
 	@echo "installing pushbridge with the test toolchain into $(VENV) (SDKs, moto, cfn-lint, ruff; a few minutes) ..."
 	$(BIN)/python -m pip install --progress-bar on -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/runtime.txt
 	@touch $(STAMP) $(RUNTIME_STAMP)
 
 install: $(STAMP)
@@ -81,4 +82,4 @@ deploy: build
 	sam deploy --guided
 
 clean:
-	rm -rf $(VENV) .venv-3.* .aws-sam .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-3.* .aws-sam .pytest_cache .hypothesis .bench-cache

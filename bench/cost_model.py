@@ -21,8 +21,21 @@ PRICES = {  # USD, us-east-1 list prices
     "http_api_request": 1.00 / MILLION,
     "sqs_fifo_request": 0.50 / MILLION,
     "dynamodb_write_unit": 0.625 / MILLION,  # on-demand, items under 1 KB
+    "dynamodb_read_unit": 0.125 / MILLION,  # on-demand; a consistent read of under 4 KB is one unit
     "logs_gb": 0.50,  # CloudWatch Logs ingestion, standard class
+    "xray_trace": 5.00 / MILLION,  # traces recorded (the first 100,000 a month are free: not counted)
 }
+# Lambda's own START, END and REPORT lines (REPORT with its XRAY line when traced), per
+# invocation, and CloudWatch's 26 bytes of overhead per log event.
+PLATFORM_LOG_BYTES = 420
+EVENT_OVERHEAD_BYTES = 26
+# X-Ray's default sampling rule for Lambda: the first request each second, then 5% of the rest.
+QUIET_RATE, BUSY_RATE = 1.0, 50.0  # webhooks per second in the two scenarios
+
+
+def sampled(rate: float) -> float:
+    """The share of requests X-Ray's default rule records at ``rate`` requests per second."""
+    return 1.0 if rate <= 1 else (1 + 0.05 * (rate - 1)) / rate
 
 
 @dataclass(frozen=True)
@@ -32,14 +45,16 @@ class Measured:
     ingest_cpu_seconds: float  # per webhook, warm
     delivery_cpu_seconds: float  # per command, warm
     idempotency_writes_per_command: float
+    idempotency_reads_per_command: float
     sqs_calls_per_webhook: float
     ingest_log_bytes: float  # per webhook: log lines and EMF metrics
     delivery_log_bytes: float  # per command
 
 
-def model(m: Measured, *, batch: int) -> tuple[list[tuple[str, float, float]], float, float]:
+def model(m: Measured, *, batch: int, rate: float) -> tuple[list[tuple[str, float, float]], float, float]:
     """(item, quantity per million webhooks, USD) with ``batch`` messages per delivery
-    invocation; and the modelled seconds of one ingest and one delivery invocation."""
+    invocation at ``rate`` webhooks per second; and the modelled seconds of one ingest and one
+    delivery invocation."""
     from bench.functions import memory_mb
 
     ingest_mb, delivery_mb = memory_mb("IngestFunction"), memory_mb("DeliveryFunction")
@@ -57,7 +72,17 @@ def model(m: Measured, *, batch: int) -> tuple[list[tuple[str, float, float]], f
     gb_seconds_delivery = invocations * delivery_seconds * delivery_mb / 1024
     sqs_requests = webhooks * m.sqs_calls_per_webhook + invocations * 2  # + Lambda's receive and delete
     writes = commands * m.idempotency_writes_per_command
-    log_gb = (webhooks * m.ingest_log_bytes + commands * m.delivery_log_bytes) / 1024**3
+    reads = commands * m.idempotency_reads_per_command
+    # One line per webhook and per delivery attempt (their metrics ride in them), plus the
+    # platform's lines of every invocation.
+    log_bytes = (
+        webhooks * (m.ingest_log_bytes + EVENT_OVERHEAD_BYTES)
+        + commands * (m.delivery_log_bytes + EVENT_OVERHEAD_BYTES)
+        + (webhooks + invocations) * PLATFORM_LOG_BYTES
+    )
+    log_gb = log_bytes / 1024**3
+    # A delivery of one message continues the webhook's trace; a batch of several starts its own.
+    traces = (webhooks + (invocations if batch > 1 else 0)) * sampled(rate)
     p = PRICES
     items = [
         ("HTTP API requests", webhooks, webhooks * p["http_api_request"]),
@@ -67,7 +92,9 @@ def model(m: Measured, *, batch: int) -> tuple[list[tuple[str, float, float]], f
         ("Lambda requests (ingest + delivery)", webhooks + invocations, (webhooks + invocations) * p["lambda_request"]),
         ("SQS FIFO requests (send + Lambda's receive/delete)", sqs_requests, sqs_requests * p["sqs_fifo_request"]),
         ("DynamoDB write units (idempotency)", writes, writes * p["dynamodb_write_unit"]),
-        ("CloudWatch Logs GB (log lines + EMF metrics)", log_gb, log_gb * p["logs_gb"]),
+        ("DynamoDB read units (idempotency, consistent)", reads, reads * p["dynamodb_read_unit"]),
+        ("CloudWatch Logs GB (log lines with their EMF metrics, platform lines)", log_gb, log_gb * p["logs_gb"]),
+        (f"X-Ray traces recorded (default sampling at {rate:g} webhooks/s)", traces, traces * p["xray_trace"]),
     ]  # fmt: skip
     return items, ingest_seconds, delivery_seconds
 
@@ -78,16 +105,22 @@ def table(m: Measured) -> str:
         f"calls each, as measured; assumed: SQS {SQS_MS:g} ms, DynamoDB {DYNAMODB_MS:g} ms, Pushwoosh "
         f"{PUSHWOOSH_MS:g} ms)",
         "",
-        "| item | quiet: 1 message per delivery | | busy: 10 messages per delivery | |",
+        f"Log bytes measured: {m.ingest_log_bytes:.0f} per webhook, {m.delivery_log_bytes:.0f} per command.",
+        "",
+        f"| item | quiet: {QUIET_RATE:g} webhook/s, 1 message per delivery | | busy: {BUSY_RATE:g} webhooks/s, "
+        "10 messages per delivery | |",
         "|---|---|---|---|---|",
     ]
-    (quiet, ingest_s, quiet_s), (busy, _, busy_s) = model(m, batch=1), model(m, batch=10)
+    (quiet, ingest_s, quiet_s), (busy, _, busy_s) = (
+        model(m, batch=1, rate=QUIET_RATE),
+        model(m, batch=10, rate=BUSY_RATE),
+    )
     for (item, q1, c1), (_, q10, c10) in zip(quiet, busy, strict=True):
         lines.append(f"| {item} | {q1:,.1f} | ${c1:,.2f} | {q10:,.1f} | ${c10:,.2f} |")
     lines.append(f"| **total** | | **${sum(c for *_, c in quiet):,.2f}** | | **${sum(c for *_, c in busy):,.2f}** |")
     lines.append(
         f"\nModelled invocations: ingest {ingest_s * 1000:.1f} ms; delivery {quiet_s * 1000:.0f} ms (quiet), "
-        f"{busy_s * 1000:.0f} ms (busy). Not included: Lambda's own START/END/REPORT log lines, X-Ray traces, "
-        "Secrets Manager reads (one per warm container every 5 minutes), idle SQS long polling."
+        f"{busy_s * 1000:.0f} ms (busy). Not included: the free tiers (X-Ray's 100,000 traces a month), Secrets "
+        "Manager reads (one per warm container every 5 minutes), idle SQS long polling."
     )
     return "\n".join(lines)

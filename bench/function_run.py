@@ -4,6 +4,9 @@
         seconds to import the handler module, then to answer the first event (cold start)
     python -m bench.function_run sdk ingest -
         the baseline: import boto3, then one SQS SendMessageBatch (the least a webhook costs)
+    python -m bench.function_run hot ingest WEBHOOKS_JSONL
+        CPU per webhook, warm: the necessary work first (HMAC verify + json.loads + one
+        SendMessageBatch with a reused, untraced client), then the handler as deployed (tracer on)
     python -m bench.function_run load <ingest|delivery> EVENTS_JSONL
         the first event (cold), then every other one warm: AWS API calls made on the warm
         path by operation, answers that were not what they should be, and peak RSS
@@ -37,7 +40,7 @@ def first(function: str, event_file: str) -> dict[str, Any]:
     started = time.perf_counter()
     handler = importlib.import_module(MODULES[function])
     imported = time.perf_counter()
-    from pushbridge_dev.devtools.events import LambdaContext
+    from pushbridge_dev.devtools.lambda_context import LambdaContext
 
     with open(event_file) as f:
         event = json.load(f)
@@ -61,6 +64,74 @@ def sdk(function: str, event_file: str) -> dict[str, Any]:
     return {"first": time.perf_counter() - started, "ok": True}
 
 
+def hot(function: str, events_file: str) -> dict[str, Any]:
+    """The necessary work runs first: once the handler builds its client the X-Ray SDK patches
+    botocore for the whole process, and the baseline is untraced (DECISIONS "Baselines")."""
+    import hashlib
+    import hmac
+    import os
+
+    import boto3
+
+    with open(events_file) as f:
+        bodies = [json.loads(line)["body"].encode() for line in f]
+    sqs, queue_url, key = boto3.client("sqs"), os.environ["QUEUE_URL"], os.urandom(32)
+    signatures = [hmac.new(key, body, hashlib.sha256).hexdigest() for body in bodies]
+
+    def necessary(n: int, body: bytes) -> None:
+        if not hmac.compare_digest(hmac.new(key, body, hashlib.sha256).hexdigest(), signatures[n]):
+            raise AssertionError("signature mismatch")
+        json.loads(body)
+        sqs.send_message_batch(QueueUrl=queue_url, Entries=[{"Id": "0", "MessageBody": body.decode(),
+                               "MessageGroupId": f"g{n % 50}", "MessageDeduplicationId": f"floor{n}"}])  # fmt: skip
+
+    necessary(0, bodies[0])  # the connection, as the handler's first (cold) webhook opens its own
+    floor = 0.0
+    for n, body in enumerate(bodies[1:], 1):
+        started = time.process_time()
+        necessary(n, body)
+        floor += time.process_time() - started
+
+    handler = importlib.import_module(MODULES[function])
+    from pushbridge_dev.devtools.lambda_context import LambdaContext
+
+    sign, context, bad, cpu = _signer(), LambdaContext(), 0, 0.0
+    profile = _profiler(os.environ.get("BENCH_PROFILE"))
+    for n, body in enumerate(bodies):
+        event = sign(_source_of(events_file, n), body)
+        if n and profile is not None:
+            profile.enable()
+        started = time.process_time()
+        answer = handler.lambda_handler(event, context)
+        spent = time.process_time() - started
+        if profile is not None:
+            profile.disable()
+        bad += not _ok(function, answer)
+        cpu += spent if n else 0.0
+    if profile is not None:
+        profile.dump_stats(os.environ["BENCH_PROFILE"])
+    warm = len(bodies) - 1
+    return {"units": warm, "bad": bad, "handler_cpu": cpu / warm, "floor_cpu": floor / warm}
+
+
+_SOURCES: dict[str, list[str]] = {}
+
+
+def _source_of(events_file: str, n: int) -> str:
+    if events_file not in _SOURCES:
+        with open(events_file) as f:
+            _SOURCES[events_file] = [json.loads(line)["source"] for line in f]
+    return _SOURCES[events_file][n]
+
+
+def _profiler(path: str | None) -> Any:
+    if not path:
+        return None
+    import cProfile
+
+    return cProfile.Profile()
+
+
 def load(function: str, events_file: str) -> dict[str, Any]:
     import boto3
 
@@ -82,7 +153,7 @@ def load(function: str, events_file: str) -> dict[str, Any]:
     boto3.DEFAULT_SESSION.events.register("before-call", count_call)
     boto3.DEFAULT_SESSION.events.register("before-parameter-build.sqs.SendMessageBatch", count_messages)
     handler = importlib.import_module(MODULES[function])
-    from pushbridge_dev.devtools.events import LambdaContext
+    from pushbridge_dev.devtools.lambda_context import LambdaContext
 
     sign = _signer() if function == "ingest" else None
     context, warm, bad, units, examples = LambdaContext(), 0, 0, 0, []
@@ -144,7 +215,7 @@ def _signer() -> Any:
 
 def main(argv: list[str]) -> int:
     mode, function, path = argv
-    result = {"first": first, "sdk": sdk, "load": load}[mode](function, path)
+    result = {"first": first, "sdk": sdk, "hot": hot, "load": load}[mode](function, path)
     sys.stdout.flush()
     print("BENCH-RESULT " + json.dumps(result))
     return 0

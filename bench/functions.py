@@ -25,8 +25,16 @@ from tests.support.samples import APPLICATION
 from tests.support.template import load_template, resource
 
 MEMORY_TARGET_MIB = 100
-# The idempotency record of a command: written in progress, then completed (Powertools).
-IDEMPOTENCY_WRITES = {"DynamoDB PutItem", "DynamoDB UpdateItem"}
+# The idempotency record of a command (adapters/idempotency.py): one consistent GetItem, then one
+# conditional PutItem of the completed record. Any UpdateItem or DeleteItem would be a write too.
+IDEMPOTENCY_WRITES = {"DynamoDB PutItem", "DynamoDB UpdateItem", "DynamoDB DeleteItem"}
+IDEMPOTENCY_READS = {"DynamoDB GetItem"}
+HOT_PATH_TARGET = 1.3
+# Delivery throughput per instance: the template's DeliveryConcurrency threads, each command a
+# Pushwoosh call (bench/delivery_batch.py's 50 ms) and two DynamoDB round trips (5 ms each).
+DELIVERY_TARGET_PER_SECOND = 40
+PUSHWOOSH_BENCH_MS, DYNAMODB_MS, DELIVERY_WORKERS = 50.0, 5.0, 10
+FULL_CORE_MB = 1769
 
 
 @dataclass
@@ -138,15 +146,27 @@ def warm_load(world: World, count: int, scratch: Path) -> tuple[list[Row], Measu
     delivery = run("load", "delivery", str(path), world.env("delivery"))
     _check("DeliveryFunction", delivery)
     writes = sum(n for op, n in delivery["calls"].items() if op in IDEMPOTENCY_WRITES)
-    other = {op: n for op, n in delivery["calls"].items() if op not in IDEMPOTENCY_WRITES}
+    reads = sum(n for op, n in delivery["calls"].items() if op in IDEMPOTENCY_READS)
+    other = {op: n for op, n in delivery["calls"].items() if op not in IDEMPOTENCY_WRITES | IDEMPOTENCY_READS}
     commands = delivery["units"]
+    cpu = delivery["cpu_seconds"] / commands
+    memory = memory_mb("DeliveryFunction")
+    cpu_bound = (memory / FULL_CORE_MB) / cpu
+    latency_bound = DELIVERY_WORKERS / ((PUSHWOOSH_BENCH_MS + 2 * DYNAMODB_MS) / 1000)
+    per_second = min(cpu_bound, latency_bound)
     rows += [
         Row("delivery: idempotency writes per command, warm", f"{writes / commands:.2f} ({_ops(delivery['calls'])})",
-            f"{commands} commands in batches of 10 users"),
+            f"{commands} commands in batches of 10 users", round(writes / commands, 2), 1, exact=True),
+        Row("delivery: idempotency reads per command, warm", f"{reads / commands:.2f}",
+            "GetItem (ConsistentRead) before the one conditional PutItem", round(reads / commands, 2), 1, exact=True),
         Row("delivery: other AWS calls per command, warm", f"{sum(other.values()) / commands:.2f} {_ops(other)}",
             "Pushwoosh token read once per 5 min", round(sum(other.values()) / commands, 2), 0, exact=True),
-        Row("delivery: CPU per command, warm (all threads)", ms(delivery["cpu_seconds"] / commands),
-            "DynamoDB and Pushwoosh clients included"),
+        Row("delivery: CPU per command, warm (all threads)", ms(cpu),
+            "DynamoDB idempotency on moto, Pushwoosh clients included"),
+        Row(f"delivery: commands/s per instance at {memory} MB, modelled", f"{per_second:.0f}/s",
+            f"CPU share {memory / FULL_CORE_MB:.0%}: {cpu_bound:.0f}/s; {DELIVERY_WORKERS} threads at Pushwoosh "
+            f"{PUSHWOOSH_BENCH_MS:g} ms: {latency_bound:.0f}/s; ratio = {DELIVERY_TARGET_PER_SECOND}/s over it",
+            round(DELIVERY_TARGET_PER_SECOND / per_second, 2), 1.0),
         _memory_row("DeliveryFunction", delivery, f"{count} commands"),
     ]  # fmt: skip
     measured = Measured(
@@ -157,9 +177,26 @@ def warm_load(world: World, count: int, scratch: Path) -> tuple[list[Row], Measu
         ingest_cpu_seconds=ingest["cpu_seconds"] / webhooks_done,
         delivery_cpu_seconds=delivery["cpu_seconds"] / commands,
         idempotency_writes_per_command=writes / commands,
+        idempotency_reads_per_command=reads / commands,
         sqs_calls_per_webhook=sqs / webhooks_done,
     )
     return rows, measured
+
+
+def hot_path(world: World, count: int, scratch: Path) -> tuple[Row, float]:
+    """Ingest CPU per webhook, warm, tracer on as deployed, against the necessary work in the same
+    process: HMAC verify + json.loads + one SendMessageBatch with a reused, untraced client."""
+    path = scratch / "hot.jsonl"
+    with path.open("w") as f:
+        for source, body, _ in webhooks(count + 1):
+            f.write(json.dumps({"source": source, "body": body.decode()}) + "\n")
+    with _draining(world, world.stack["QUEUE_URL"]):
+        result = run("hot", "ingest", str(path), world.env("ingest"))
+    _check("IngestFunction", result | {"examples": []})
+    handler, floor = result["handler_cpu"], result["floor_cpu"]
+    row = Row("ingest: CPU per webhook, warm, tracer as deployed (X-Ray sampled)", ms(handler),
+              f"HMAC + json.loads + 1 SendMessageBatch: {ms(floor)}", round(handler / floor, 2), HOT_PATH_TARGET)  # fmt: skip
+    return row, handler
 
 
 def _check(function: str, result: dict[str, Any]) -> None:
@@ -210,5 +247,6 @@ def _ops(calls: dict[str, int], prefix: str = "") -> str:
 def measure(rounds: int, count: int) -> tuple[list[Row], Measured]:
     with tempfile.TemporaryDirectory() as scratch, local_world() as world:
         cold = cold_invocations(world, rounds, Path(scratch))
+        hot, _ = hot_path(world, max(count // 2, 100), Path(scratch))
         warm, measured = warm_load(world, count, Path(scratch))
-        return cold + warm, measured
+        return [*cold, hot, *warm], measured

@@ -4,6 +4,8 @@ alarm of template.yaml (metric, dimensions, statistic, threshold) is evaluated a
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.cloudwatch import evaluate, parse_emf
 from tests.support.pushwoosh_server import Fault
 from tests.support.samples import CLERK_SECRET, STRIPE_SECRET, payload_bytes
@@ -13,6 +15,22 @@ from tests.support.template import load_template
 T = load_template()
 ALARM = {name: r["Properties"] for name, r in T["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"}
 THRESHOLD = int(T["Parameters"]["AlarmSignatureFailures"]["Default"])
+
+
+@pytest.fixture
+def capsys(capsys, log_lines):
+    """Printed EMF documents and the log lines both, as CloudWatch reads the log stream: a
+    webhook's undimensioned metrics ride in its one log line. (The collector sits on the
+    Powertools logger and on the root logger, so a line can reach it twice: once is kept.)"""
+
+    class Both:
+        def readouterr(self):
+            out = capsys.readouterr()
+            lines = list(dict.fromkeys(log_lines))
+            log_lines.clear()
+            return type(out)("\n".join([out.out, *lines]), out.err)
+
+    return Both()
 
 
 def _metrics(capsys):

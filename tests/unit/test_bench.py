@@ -33,12 +33,19 @@ def test_verdicts(row, full, quick):
 def test_the_cost_model_counts_what_was_measured():
     measured = Measured(
         messages_per_webhook=1.0, commands_per_webhook=1.0, ingest_cpu_seconds=0.001, delivery_cpu_seconds=0.001,
-        idempotency_writes_per_command=2.0, sqs_calls_per_webhook=1.0, ingest_log_bytes=1000, delivery_log_bytes=1000,
+        idempotency_writes_per_command=1.0, idempotency_reads_per_command=1.0, sqs_calls_per_webhook=1.0,
+        ingest_log_bytes=1000, delivery_log_bytes=1000,
     )  # fmt: skip
-    quiet, *_ = model(measured, batch=1)
-    busy, *_ = model(measured, batch=10)
-    q, b = {item: n for item, n, _ in quiet}, {item: n for item, n, _ in busy}
-    assert q["DynamoDB write units (idempotency)"] == 2 * MILLION
+    quiet, *_ = model(measured, batch=1, rate=1.0)
+    busy, *_ = model(measured, batch=10, rate=21.0)
+    q, b = (
+        {item.split(" (default")[0]: n for item, n, _ in quiet},
+        {item.split(" (default")[0]: n for item, n, _ in busy},
+    )
+    assert q["DynamoDB write units (idempotency)"] == MILLION
+    assert q["DynamoDB read units (idempotency, consistent)"] == MILLION
+    assert q["X-Ray traces recorded"] == MILLION  # one a second or less: every webhook is sampled
+    assert b["X-Ray traces recorded"] == pytest.approx(1.1 * MILLION * 2 / 21)  # 1 + 5% of 20, per 21
     assert q["SQS FIFO requests (send + Lambda's receive/delete)"] == 3 * MILLION  # send, receive, delete
     assert b["SQS FIFO requests (send + Lambda's receive/delete)"] == 1.2 * MILLION
     assert q["Lambda requests (ingest + delivery)"] == 2 * MILLION

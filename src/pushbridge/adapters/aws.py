@@ -11,7 +11,7 @@ def client(service: str, **config: Any) -> Any:
 
     from pushbridge.observability import trace_outbound_calls
 
-    trace_outbound_calls()
+    trace_outbound_calls("botocore")
 
     # Short timeouts and standard retries: a provider or a Pushwoosh call waits on these.
     defaults = {"connect_timeout": 2, "read_timeout": 5, "retries": {"mode": "standard", "max_attempts": 3}}

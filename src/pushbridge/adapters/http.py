@@ -19,7 +19,7 @@ def shared_pool() -> urllib3.PoolManager:
     if _pool is None:
         from pushbridge.observability import trace_outbound_calls
 
-        trace_outbound_calls()
+        trace_outbound_calls("httplib")
         _pool = urllib3.PoolManager(num_pools=2, maxsize=10, retries=False, block=False)
     return _pool
 

@@ -11,7 +11,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from pushbridge.handlers.webhook_log import log_webhook
-from pushbridge.observability import count, logger, metrics, tracer
+from pushbridge.observability import count, log_request_keys, logger, metrics, tracer
 
 if TYPE_CHECKING:  # the domain (pydantic, the configuration) loads with the first event
     from pushbridge.domain.ingest import IngestService
@@ -35,7 +35,7 @@ def service() -> IngestService:
     return _service
 
 
-@logger.inject_lambda_context(clear_state=True)
+@log_request_keys
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
 from pushbridge import snapstart
-from pushbridge.observability import logger, metrics, tracer
+from pushbridge.observability import log_request_keys, logger, metrics, tracer
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -136,7 +136,7 @@ def _record_handler(record: SQSRecord, *, deadline: float) -> str:
     return delivery().service.deliver(record.body, deadline=deadline, message_group=record.attributes.message_group_id)
 
 
-@logger.inject_lambda_context(clear_state=True)
+@log_request_keys
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
 from pushbridge.errors import UnknownSource
-from pushbridge.observability import logger, metrics, tracer
+from pushbridge.observability import log_request_keys, metrics, tracer
 from pushbridge.providers.base import Headers
 
 if TYPE_CHECKING:  # the domain (pydantic, the configuration) loads with the first event
@@ -49,7 +49,7 @@ def source_for(event_source_name: str) -> str:
     return routes[parts[1]]
 
 
-@logger.inject_lambda_context(clear_state=True)
+@log_request_keys
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)

@@ -5,8 +5,8 @@ One route needs no framework: a small dispatcher over the v2 event replaces Powe
 handler (~150 µs a webhook). Errors become HTTP answers in :func:`answer_for` and only there:
 4xx for the caller's mistakes, 503 for ours (so the provider retries), never a stack trace in a
 response. Each webhook writes ONE log line ("webhook", docs/operations) and its metrics go out
-in one EMF document; the X-Ray segment Lambda opens for the invocation and the SQS call's
-subsegment are the trace (no extra handler subsegment).
+in the same JSON document (EMF); the X-Ray segment Lambda opens for the invocation is the trace
+(no handler or SQS subsegment; botocore passes the trace header on to SQS and delivery).
 """
 
 from __future__ import annotations
@@ -25,11 +25,15 @@ from pushbridge.errors import (
     WebhookRejected,
 )
 from pushbridge.handlers.webhook_log import log_webhook
-from pushbridge.observability import count, logger, metrics
+from pushbridge.observability import count, leave_untraced, log_request_keys, logger, metrics_document
 from pushbridge.providers.base import Headers
 
 if TYPE_CHECKING:  # the domain (pydantic, the configuration) loads with the first webhook
     from pushbridge.domain.ingest import IngestResult, IngestService
+
+# Ingest's one AWS call a webhook is SQS: its X-Ray subsegment would repeat Lambda's own segment
+# (the function does little else) at ~0.13x a webhook's CPU (docs/performance.md).
+leave_untraced("botocore")
 
 PREFIX = "/webhooks/"
 _service: IngestService | None = None
@@ -143,26 +147,27 @@ def answer_for(exc: Exception, source: str | None = None) -> tuple[int, dict[str
     return 500, {"status": "error", "reason": "internal_error", "message": "internal error, retry later"}, "error"
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
+@log_request_keys
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # The webhook's undimensioned metrics ride in its one log line (one EMF document).
     count("WebhooksReceived")
     if not _is_http_api_event(event):
         # Not what API Gateway sends (a misconfigured integration, a hand-made test event).
         count("WebhooksRejected", reason="malformed_request")
         body = {"status": "rejected", "reason": "malformed_request", "message": "not an HTTP API v2 event"}
-        log_webhook(400, "rejected", reason="malformed_request")
+        log_webhook(400, "rejected", reason="malformed_request", metrics=metrics_document())
         return _json(400, body)
     try:
         result = handle(event)
     except Exception as exc:
         status, body, outcome = answer_for(exc, _path_source(event))
-        log_webhook(status, outcome, reason=body["reason"], detail=str(exc) if status != 500 else None)
+        detail = str(exc) if status != 500 else None
+        log_webhook(status, outcome, reason=body["reason"], detail=detail, metrics=metrics_document())
         return _json(status, body)
     if isinstance(result, dict):  # the GET challenge's answer
-        log_webhook(200, "challenge")
+        log_webhook(200, "challenge", metrics=metrics_document())
         return _json(200, result)
-    log_webhook(result.status, result.body["status"], result=result)
+    log_webhook(result.status, result.body["status"], result=result, metrics=metrics_document())
     return _json(result.status, result.body)
 
 

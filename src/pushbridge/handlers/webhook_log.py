@@ -16,8 +16,9 @@ OUTCOMES = {"accepted": "accepted", "ignored": "ignored"}
 
 def log_webhook(
     status: int, outcome: str, *, reason: str | None = None, detail: str | None = None,
-    result: IngestResult | None = None,
+    result: IngestResult | None = None, metrics: dict[str, Any] | None = None,
 ) -> None:  # fmt: skip
+    """``metrics``: an EMF document's keys (observability.metrics_document) this line carries."""
     line: dict[str, Any] = {"status": status, "outcome": OUTCOMES.get(outcome, outcome)}
     if reason:
         line["reason"] = reason
@@ -36,4 +37,6 @@ def log_webhook(
             line["rules_skipped"] = result.skipped
         if result.without_hwid:
             line["without_hwid"] = result.without_hwid
+    if metrics:
+        line.update(metrics)
     (logger.info if status < 500 else logger.error)("webhook", extra=line)

@@ -13,27 +13,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from pushbridge.models.command import Command, messages_for
+from pushbridge_dev.devtools.lambda_context import LambdaContext as LambdaContext  # its old home
 
 _API_ID = "a1b2c3d4e5"
 _DOMAIN = f"{_API_ID}.execute-api.eu-west-1.amazonaws.com"
 QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:pushbridge-CommandQueue.fifo"
-
-
-class LambdaContext:
-    """What the Lambda runtime passes a handler: enough for Powertools and our deadline."""
-
-    def __init__(self, name: str = "pushbridge-local", timeout_s: float = 60.0, memory_mb: int = 512) -> None:
-        self.function_name = name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{name}"
-        self.memory_limit_in_mb = memory_mb
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{name}"
-        self.log_stream_name = f"{time.strftime('%Y/%m/%d')}/[$LATEST]local"
-        self._deadline = time.monotonic() + timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 def http_api_event(
