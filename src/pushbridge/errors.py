@@ -76,11 +76,21 @@ class DeliveryFailed(PushbridgeError):
     """A Pushwoosh call did not succeed. ``status`` is the HTTP status (None when no answer
     came), ``detail`` Pushwoosh's message or the network error."""
 
-    def __init__(self, detail: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        unanswered: bool = False,
+        after_unanswered: bool = False,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.status = status
         self.retry_after = retry_after
+        self.unanswered = unanswered  # no answer came: the call may have applied
+        self.after_unanswered = after_unanswered  # an earlier attempt of this call got no answer
 
 
 class TransientDeliveryError(DeliveryFailed):

@@ -43,8 +43,9 @@ def map_event(source: Source, event: ProviderEvent, *, received_at: float) -> Ma
             continue
         result.matched += 1
         origin = Origin(
-            source=source.name, event_id=event.id, event_type=event.type, rule=rule_name, received_at=received_at
-        )
+            source=source.name, event_id=event.id, event_type=event.type, rule=rule_name, received_at=received_at,
+            event_time=event.time if event.time is not None else received_at,
+        )  # fmt: skip
         try:
             command = _build(source, rule, event, origin)
         except _Skip as skip:
