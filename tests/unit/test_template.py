@@ -137,3 +137,26 @@ def test_delivery_concurrency_is_bounded_by_parameters():
     )
     scaling = properties["Events"]["Commands"]["Properties"]["ScalingConfig"]
     assert scaling == {"MaximumConcurrency": {"Ref": "DeliveryMaximumConcurrency"}}
+
+
+def test_idempotency_and_fences_outlive_the_queue_and_the_dead_letters():
+    """A redrive in the DLQ's last hour must still find the idempotency record and the fence:
+    both retentions come from the parameters the delivery function reads them from."""
+    from pushbridge.settings import RETENTION_MARGIN, DeliverySettings
+
+    queue, dlq = R["CommandQueue"]["Properties"], R["DeadLetterQueue"]["Properties"]
+    env = R["DeliveryFunction"]["Properties"]["Environment"]["Variables"]
+    assert queue["MessageRetentionPeriod"] == env["QUEUE_RETENTION_SECONDS"] == {"Ref": "QueueRetentionSeconds"}
+    assert dlq["MessageRetentionPeriod"] == env["DLQ_RETENTION_SECONDS"] == {"Ref": "DeadLetterRetentionSeconds"}
+    for queue_s, dlq_s in [(None, None), (60, 60), (1209600, 1209600), (3600, 1209600)]:
+        values = {
+            "QUEUE_RETENTION_SECONDS": queue_s or T["Parameters"]["QueueRetentionSeconds"]["Default"],
+            "DLQ_RETENTION_SECONDS": dlq_s or T["Parameters"]["DeadLetterRetentionSeconds"]["Default"],
+        }
+        settings = DeliverySettings.from_env(
+            {"DLQ_URL": "q", "IDEMPOTENCY_TABLE": "t", "PUSHWOOSH_SECRET_ID": "s"}
+            | {k: str(v) for k, v in values.items()}
+        )
+        needed = int(values["QUEUE_RETENTION_SECONDS"]) + int(values["DLQ_RETENTION_SECONDS"]) + RETENTION_MARGIN
+        assert settings.idempotency_ttl >= needed
+    assert RETENTION_MARGIN >= 3600
