@@ -85,3 +85,29 @@ def test_deduplication_ids_are_deterministic():
 def test_malformed_messages_are_validation_errors(body):
     with pytest.raises(ValidationError):
         parse_message(body)
+
+
+def test_a_webhooks_large_messages_are_sent_in_batches_sqs_accepts():
+    """SendMessageBatch takes 10 entries and 256 KiB in all (moto does not check the total)."""
+    from pushbridge.adapters.command_queue import SqsCommandQueue
+    from pushbridge.models.command import SQS_MAX_BYTES
+
+    class Sqs:  # what SQS answers: BatchRequestTooLong over 256 KiB, else every entry lands
+        def __init__(self):
+            self.batches = []
+
+        def send_message_batch(self, QueueUrl, Entries):  # noqa: N803 (boto3's names)
+            assert sum(len(e["MessageBody"].encode()) for e in Entries) <= SQS_MAX_BYTES, "BatchRequestTooLong"
+            assert len(Entries) <= 10
+            self.batches.append(len(Entries))
+            return {"Successful": [{"Id": e["Id"]} for e in Entries]}
+
+    big = [
+        PostEvent(
+            id=f"c{n}", application="A", user_id=f"u{n}", origin=ORIGIN, event="E", attributes={"x": "a" * 100_000}
+        )
+        for n in range(5)
+    ] + [DeleteUser(id=f"d{n}", application="A", user_id=f"v{n}", origin=ORIGIN) for n in range(12)]
+    sqs = Sqs()
+    SqsCommandQueue("q", client=sqs).send(big)
+    assert sum(sqs.batches) == 17 and len(sqs.batches) >= 3

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pushbridge.config.loader import Config, Source
-from pushbridge.domain.mapping import map_event
+from pushbridge.domain.mapping import MappingResult, map_event
 from pushbridge.errors import (
     DependencyUnavailable,
     MalformedPayload,
@@ -134,9 +134,25 @@ class IngestService:
     def _map_and_enqueue(self, source: Source, events: list[ProviderEvent]) -> IngestResult:
         received_at = self._clock()
         commands: list[Command] = []
+        accepted: list[ProviderEvent] = []
         for event in events:
             logger.set_correlation_id(event.id)
-            mapped = map_event(source, event, received_at=received_at)
+            try:
+                mapped = _map_checked(source, event, received_at)
+            except MalformedPayload as exc:
+                if len(events) == 1:
+                    raise
+                # One bad event of a batch (Auth0 log stream, Okta data.events[]) must not
+                # cost the other users theirs: skip it, counted and logged.
+                count("EventsSkipped", reason="invalid_event")
+                logger.warning(
+                    "event skipped: invalid", extra={"reason": exc.reason, "detail": str(exc), "event_type": event.type}
+                )
+                continue
+            accepted.append(event)
+            if mapped.sanitised:
+                count("ValuesSanitised", mapped.sanitised)
+                logger.info("lone surrogates replaced by U+FFFD", extra={"values": mapped.sanitised})
             for skipped in mapped.skipped:
                 count("RulesSkipped", reason=skipped.reason)
                 logger.info(
@@ -149,6 +165,9 @@ class IngestService:
                     extra={"rule": rule, "event_type": event.type},
                 )
             commands.extend(mapped.commands)
+        if events and not accepted:
+            raise MalformedPayload("every event of the webhook is invalid", reason="invalid_event")
+        events = accepted
 
         if not commands:
             count("WebhooksIgnored")
@@ -183,10 +202,13 @@ def parse_events(source: Source, headers: Headers, body: bytes, *, verified: Any
             )
             for e in events
         ]
-    for event in events:
-        if not event.type:
-            raise MalformedPayload("the event has no type")
     return events
+
+
+def _map_checked(source: Source, event: ProviderEvent, received_at: float) -> MappingResult:
+    if not event.type:
+        raise MalformedPayload("the event has no type")
+    return map_event(source, event, received_at=received_at)
 
 
 def _event_type(value: Any) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pushbridge.config.loader import Source
 from pushbridge.config.schema import DeleteUserSpec, Expr, PostEventSpec, RegisterUserSpec, Rule
+from pushbridge.domain.values import Sanitiser
 from pushbridge.models.command import Command, DeleteUser, Origin, PostEvent, RegisterUser, command_id
 from pushbridge.models.event import ProviderEvent
 
@@ -27,6 +28,7 @@ class MappingResult:
     skipped: list[Skipped] = field(default_factory=list)
     without_hwid: list[str] = field(default_factory=list)  # post_event rules sent with userId only
     matched: int = 0
+    sanitised: int = 0  # mapped values whose lone surrogates became U+FFFD
 
 
 class _Skip(Exception):
@@ -35,7 +37,10 @@ class _Skip(Exception):
 
 
 def map_event(source: Source, event: ProviderEvent, *, received_at: float) -> MappingResult:
+    """Raises :class:`~pushbridge.domain.values.ValueTooDeep` (400) for a value delivery
+    could not carry; lone surrogates are replaced (``sanitised`` counts them)."""
     result = MappingResult()
+    sanitiser = Sanitiser()
     for rule_name, rule in source.rules:
         if not rule.matches(event.type):
             continue
@@ -51,10 +56,19 @@ def map_event(source: Source, event: ProviderEvent, *, received_at: float) -> Ma
         except _Skip as skip:
             result.skipped.append(Skipped(rule=rule_name, reason=skip.reason))
             continue
+        command = _checked(command, sanitiser)
         if isinstance(command, PostEvent) and command.hwid is None:
             result.without_hwid.append(rule_name)
         result.commands.append(command)
+    result.sanitised = sanitiser.replaced
     return result
+
+
+def _checked(command: Command, sanitiser: Sanitiser) -> Command:
+    before = sanitiser.replaced
+    # Depth counts from a mapped value: the command and its attributes object are not the sender's.
+    values = sanitiser.clean(command.model_dump(), depth=-2)
+    return type(command).model_validate(values) if sanitiser.replaced != before else command
 
 
 def _build(source: Source, rule: Rule, event: ProviderEvent, origin: Origin) -> Command:
