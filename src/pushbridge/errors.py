@@ -63,6 +63,7 @@ class DependencyUnavailable(PushbridgeError):
         super().__init__(message)
         if reason:
             self.reason = reason
+        self.commands: list = []  # what could not be queued (the Cognito trigger logs them)
 
 
 class ConfigError(PushbridgeError, ValueError):

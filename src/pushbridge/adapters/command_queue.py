@@ -28,6 +28,10 @@ class _Sqs:
             self._client = aws_client("sqs")
         return self._client
 
+    def use_client(self, client: Any) -> None:
+        """Send through ``client`` from now on (the Cognito trigger bounds each invocation's)."""
+        self._client = client
+
     def after_restore(self) -> None:
         """SnapStart: drop pooled connections; the client opens new ones when next used."""
         if self._client is not None:

@@ -174,7 +174,11 @@ class IngestService:
             logger.info("webhook ignored", extra={"event_types": [e.type for e in events]})
             return IngestResult(200, {"status": "ignored", "event_types": [e.type for e in events]}, [], events)
 
-        self._queue.send(commands)
+        try:
+            self._queue.send(commands)
+        except DependencyUnavailable as exc:
+            exc.commands = commands  # an intake that cannot ask for a retry logs what was lost
+            raise
         count("CommandsEnqueued", len(commands))
         logger.info(
             "webhook accepted",
