@@ -11,6 +11,7 @@ What must never be logged: secrets, tokens, signature headers, whole payloads, u
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -21,6 +22,13 @@ SERVICE = "pushbridge"
 NAMESPACE = "Pushbridge"
 
 logger = Logger(service=SERVICE)
+# At DEBUG, botocore logs every request and response: Secrets Manager's answers (the signing
+# secrets, the Pushwoosh token) and the credentials' headers. POWERTOOLS_LOG_LEVEL=DEBUG or a
+# function's ApplicationLogLevel DEBUG must never print them: these stay at WARNING whatever
+# the root logger's level.
+QUIET_LIBRARIES = ("boto3", "botocore", "s3transfer", "urllib3")
+for _name in QUIET_LIBRARIES:
+    logging.getLogger(_name).setLevel(logging.WARNING)
 # Not auto-patched at import: patching every library X-Ray knows imports them all (~70 ms of
 # cold start). The two we call out through are patched when the first client is built.
 tracer = Tracer(service=SERVICE, auto_patch=False)
