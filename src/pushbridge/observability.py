@@ -3,7 +3,8 @@
 Metric names (namespace ``Pushbridge``, set by POWERTOOLS_METRICS_NAMESPACE):
 WebhooksReceived, WebhooksRejected{reason}, WebhooksIgnored, RulesSkipped{reason},
 PostEventWithoutHwid, CommandsEnqueued, PushwooshCalls{method,outcome}, PushwooshLatency{method},
-PushwooshAuthFailures, DeliveryLag, DuplicatesSuppressed, CommandsParked{reason}.
+PushwooshAuthFailures, DeliveryLag, DuplicatesSuppressed, CommandsParked{reason},
+CognitoTriggerFailures, EventsSkipped{reason}, ValuesSanitised, CommandsFenced.
 
 What must never be logged: secrets, tokens, signature headers, whole payloads, user ids
 (``user_ref`` stands in for them).
