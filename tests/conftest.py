@@ -88,12 +88,14 @@ def pytest_terminal_summary(terminalreporter, config):
         for leak in leaks[:20]:
             terminalreporter.write_line(f"  LEAK: {leak[:80]}")
 
-    fuzz = sys.modules.get("tests.fuzz.test_fuzz_ingest")
-    if fuzz is not None and fuzz.CASES:
+    cases: dict[str, int] = {}
+    for module in ("tests.fuzz.test_fuzz_ingest", "tests.fuzz.test_fuzz_grammars"):
+        cases.update(getattr(sys.modules.get(module), "CASES", {}))
+    if cases:
         terminalreporter.section("fuzzing")
-        for target, count in sorted(fuzz.CASES.items()):
+        for target, count in sorted(cases.items()):
             terminalreporter.write_line(f"{count:>7} cases  {target}")
-        terminalreporter.write_line(f"{sum(fuzz.CASES.values()):>7} cases  in all")
+        terminalreporter.write_line(f"{sum(cases.values()):>7} cases  in all")
 
 
 # --- the whole suite's logs, scanned at the end for what must never be logged -------------------

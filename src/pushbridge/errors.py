@@ -66,6 +66,17 @@ class DependencyUnavailable(PushbridgeError):
         self.commands: list = []  # what could not be queued (the Cognito trigger logs them)
 
 
+class ConfigurationInvalid(DependencyUnavailable):
+    """A source still holds a placeholder (application, provider options): answered 503 so
+    that the provider retries once it is fixed, counted as ConfigurationInvalid{source}."""
+
+    reason = "configuration_invalid"
+
+    def __init__(self, message: str, *, source: str) -> None:
+        super().__init__(message)
+        self.source = source
+
+
 class ConfigError(PushbridgeError, ValueError):
     """The configuration is invalid; the message names the file and the offending key."""
 

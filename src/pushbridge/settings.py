@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pushbridge.urls import require_https
 
 # adapters.pushwoosh.DEFAULT_API_URL, repeated so that the webhook function, which reads its
 # settings from this module, never loads the Pushwoosh client (test_pushwoosh_client.py checks).
@@ -84,3 +86,8 @@ class DeliverySettings(_Env):
         return max(
             self.idempotency_ttl_seconds, self.queue_retention_seconds + self.dlq_retention_seconds + RETENTION_MARGIN
         )
+
+    @field_validator("pushwoosh_api_url")
+    @classmethod
+    def _https(cls, url: str) -> str:
+        return require_https(url, what="PUSHWOOSH_API_URL (it carries the API token)")

@@ -109,3 +109,33 @@ def test_faults_are_retried_by_the_queue_and_permanent_errors_dead_lettered(star
     events = [c.json["request"]["event"] for c in pushwoosh.calls() if c.succeeded]
     assert sorted(events) == ["CheckoutCompleted", "InvoicePaid", "SubscriptionCreated"]
     assert sum(1 for c in pushwoosh.calls() if not c.succeeded) == 7  # every scripted fault, the 210 too
+
+
+def test_a_request_for_another_host_is_refused_dns_rebinding(start_dev, pushwoosh):
+    """A page on evil.example that re-points its name at 127.0.0.1 reaches `pushbridge dev` from
+    the browser, but its requests say `Host: evil.example`: refused before anything runs."""
+    dev = start_dev()
+    invoice = payload_bytes("stripe", "invoice.paid")
+    port = dev.url.rsplit(":", 1)[1]
+    for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1.evil.example:{port}", ""):
+        headers = {**stripe_headers(invoice, STRIPE_SECRET), "Host": host}
+        status, answer = dev.post("stripe", invoice, headers)
+        assert (status, answer["reason"]) == (421, "host_not_allowed"), host
+        health = dev.http.request("GET", f"{dev.url}/healthz", headers={"Host": host}, retries=False)
+        assert health.status == 421
+    assert pushwoosh.calls() == []
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}"):  # what a browser or curl on this machine sends
+        assert dev.post("stripe", invoice, {**stripe_headers(invoice, STRIPE_SECRET), "Host": host})[0] == 202
+
+
+def test_an_http_pushwoosh_url_that_is_not_loopback_is_refused():
+    """The token would cross the network in clear: `pushbridge dev` does not start."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PUSHWOOSH_API_URL": "http://api.pushwoosh.com", "PUSHWOOSH_API_TOKEN": PUSHWOOSH_TOKEN}
+    done = subprocess.run([sys.executable, "-m", "pushbridge.cli", "dev", "--port", "0"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode != 0
+    assert "must be an https:// URL" in done.stderr

@@ -42,6 +42,19 @@ class Stack:
         response = ingest_handler.lambda_handler(http_api_event(source, body, headers, **kw), LambdaContext("ingest"))
         return response["statusCode"], json.loads(response["body"]) if response.get("body") else {}
 
+    def freeze_ingest_clock(self, now: float) -> None:
+        """Ingest built from the same parts as the handler's, with its clock stopped at ``now``:
+        a webhook signed for ``now`` in the test verifies however long the test waited to run
+        (a busy machine), and "stale" and "future" mean exactly what the test says."""
+        from pushbridge.adapters.command_queue import SqsCommandQueue
+        from pushbridge.adapters.secrets import SecretsManagerJson
+        from pushbridge.config.loader import load_config
+        from pushbridge.domain.ingest import IngestService
+
+        config = load_config(CONFIG, default_application=APPLICATION)
+        secrets, queue = SecretsManagerJson(self.signing_secret_id), SqsCommandQueue(self.queue_url)
+        ingest_handler.use(IngestService(config, secrets, queue, clock=lambda: now))
+
     def queued(self) -> int:
         attrs = self.sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["All"])["Attributes"]
         return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])

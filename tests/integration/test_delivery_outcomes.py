@@ -125,3 +125,18 @@ def test_no_time_left_hands_the_command_back_without_calling(stack, pushwoosh):
     response = delivery.lambda_handler(sqs_fifo_event(messages, stack.queue_arn), LambdaContext("delivery", 2.0))
     assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == [messages[0]["MessageId"]]
     assert pushwoosh.calls() == []
+
+
+def test_deleteuser_answered_202_is_delivered_not_parked(stack, pushwoosh):
+    """Pushwoosh's deleteUser is asynchronous: a 202 (accepted, maybe with no body) is success."""
+    from tests.support.samples import CLERK_SECRET
+    from tests.support.signing import standard_webhook_headers
+
+    body = payload_bytes("clerk", "user.deleted")
+    assert stack.post("clerk", body, standard_webhook_headers(body, CLERK_SECRET))[0] == 202
+    pushwoosh.script(Fault(202, None))
+    stack.drain()
+    assert [(c.path, c.fault.status if c.fault else 200) for c in pushwoosh.calls()] == [
+        ("/api/v2/device-api/deleteUser", 202)
+    ]
+    assert stack.queued() == 0 and stack.dead_letters() == []

@@ -37,6 +37,9 @@ class FlakySqs:
         return {"Successful": answer.get("Successful", []), "Failed": failed}
 
 
+NOW = 1_750_000_000  # the ingest clock, frozen (tests/integration/conftest.py)
+
+
 def _signed(now: int) -> dict[str, str]:
     from pushbridge.devtools.samples import signed_headers
 
@@ -45,13 +48,17 @@ def _signed(now: int) -> dict[str, str]:
 
 def test_a_webhook_with_two_commands_for_one_user_never_half_lands(stack, pushwoosh):
     flaky = FlakySqs(stack.sqs)
-    ingest.use(IngestService(CONFIG, StaticJson(SIGNING_SECRETS), SqsCommandQueue(stack.queue_url, client=flaky)))
-    status, answer = stack.post("backend", BODY, _signed(int(time.time())))
+    ingest.use(
+        IngestService(
+            CONFIG, StaticJson(SIGNING_SECRETS), SqsCommandQueue(stack.queue_url, client=flaky), clock=lambda: NOW
+        )
+    )
+    status, answer = stack.post("backend", BODY, _signed(NOW))
     assert (status, answer["reason"]) == (503, "queue_unavailable")  # the provider will retry
     assert stack.queued() == 0  # both commands are one message: nothing landed
 
     flaky.flaky = False  # SQS recovers; the provider retries the same webhook
-    assert stack.post("backend", BODY, _signed(int(time.time())))[0] == 202
+    assert stack.post("backend", BODY, _signed(NOW))[0] == 202
     assert [c["method"] for c in stack.peek()] == ["register_user", "post_event"]
     stack.drain()
     assert [c.path for c in pushwoosh.calls()] == ["/json/1.3/registerUser", "/json/1.3/postEvent"]
@@ -67,7 +74,11 @@ def test_a_batch_for_several_users_completes_on_the_providers_retry_each_command
     other["data"]["user_id"] = "auth0|someone-else"
     body = (json.dumps(payload("auth0", "s")) + "\n" + json.dumps(other)).encode()  # JSON lines, two users
     flaky = FlakySqs(stack.sqs)
-    ingest.use(IngestService(CONFIG, StaticJson(SIGNING_SECRETS), SqsCommandQueue(stack.queue_url, client=flaky)))
+    ingest.use(
+        IngestService(
+            CONFIG, StaticJson(SIGNING_SECRETS), SqsCommandQueue(stack.queue_url, client=flaky), clock=lambda: NOW
+        )
+    )
     assert stack.post("auth0", body, {"Authorization": AUTH0_AUTH})[0] == 503
     assert stack.queued() == 1  # one user's message landed: users are independent groups
     flaky.flaky = False
@@ -81,7 +92,8 @@ def test_a_batch_for_several_users_completes_on_the_providers_retry_each_command
 
 
 def test_idempotency_store_down_means_no_call_then_exactly_one(stack, pushwoosh):
-    assert stack.post("backend", BODY, _signed(int(time.time())))[0] == 202
+    stack.freeze_ingest_clock(NOW)
+    assert stack.post("backend", BODY, _signed(NOW))[0] == 202
     stack.dynamodb.delete_table(TableName=stack.table)
     response = stack.deliver_once()
     assert len(response["batchItemFailures"]) == 1  # retried later, never sent unprotected
@@ -96,7 +108,8 @@ def test_idempotency_store_down_means_no_call_then_exactly_one(stack, pushwoosh)
 
 
 def test_two_deliveries_of_one_command_racing_make_one_call(stack, pushwoosh):
-    assert stack.post("backend", BODY, _signed(int(time.time())))[0] == 202
+    stack.freeze_ingest_clock(NOW)
+    assert stack.post("backend", BODY, _signed(NOW))[0] == 202
     [message] = [m for m in stack.peek() if m["method"] == "post_event"]
     import json
 

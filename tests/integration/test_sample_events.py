@@ -24,6 +24,7 @@ CONFIG = load_config(EVENTS.parent / "src" / "pushbridge.yaml", default_applicat
 APIGW = sorted((EVENTS / "apigw").glob("*.json"))
 SQS = sorted((EVENTS / "sqs").glob("*.json"))
 PAYLOADS = sorted((EVENTS / "payloads").glob("*/*.json"))
+NOW = 1_750_000_000  # the ingest clock, frozen
 
 
 def test_every_payload_has_its_apigw_and_sqs_event():
@@ -42,11 +43,10 @@ def test_apigw_event_is_a_valid_http_api_event_the_ingest_handler_accepts(path, 
     source = event["pathParameters"]["source"]
     assert event["rawPath"] == f"/webhooks/{source}" and source in CONFIG.sources
     # Its signature has expired by now, as it would for `sam local invoke`: re-sign the same
-    # body with the test secrets, as `make events` does with the sample ones.
-    import time
-
+    # body with the test secrets, as `make events` does with the sample ones, for a frozen clock.
+    stack.freeze_ingest_clock(NOW)
     body = event["body"].encode()
-    signed = signed_headers(CONFIG.sources[source], body, SIGNING_SECRETS[source], now=int(time.time()))
+    signed = signed_headers(CONFIG.sources[source], body, SIGNING_SECRETS[source], now=NOW)
     event["headers"].update({k.lower(): v for k, v in signed.items()})
     from pushbridge.handlers import ingest
 
@@ -72,7 +72,7 @@ def test_sqs_event_carries_what_its_payload_maps_to_and_delivers(path, stack, pu
     expected = [
         c
         for e in parse_sample(source, payload.read_bytes(), now=1)
-        for c in map_event(source, e, received_at=0).commands
+        for c in map_event(source, e, received_at=commands[0].origin.received_at).commands
     ]
     assert [request_for(c) for c in commands] == [request_for(c) for c in expected]
 

@@ -19,6 +19,7 @@ from tests.support.apple_chain import AppleLikeChain
 from tests.support.samples import APPLICATION, payload
 from tests.support.token_keys import GoogleApis, KeyServer, RsaKey, self_signed_pem
 
+NOW = 1_795_703_760  # the ingest service's clock (Kinde's expiry is checked against it)
 AUDIENCE = "https://abc.execute-api.eu-west-1.amazonaws.com/webhooks/googleplay"
 PUSHER = "play-rtdn-push@my-project.iam.gserviceaccount.com"
 
@@ -43,7 +44,11 @@ sources:
     )
     kinde._clients.clear()
     google_play._certs = google_play._Certs()
-    ingest.use(IngestService(config, SecretsManagerJson(stack.signing_secret_id), SqsCommandQueue(stack.queue_url)))
+    ingest.use(
+        IngestService(
+            config, SecretsManagerJson(stack.signing_secret_id), SqsCommandQueue(stack.queue_url), clock=lambda: NOW
+        )
+    )
     yield stack, jwks, certs, chain
     for server in (jwks, certs, apis):
         server.stop()
@@ -53,11 +58,29 @@ def test_kinde(token_stack):
     stack, jwks, _, _ = token_stack
     key = RsaKey("kid-1")
     jwks.publish(key)
-    token = key.token(payload("kinde", "user.deleted")).encode()
+    issuer = jwks.url.removesuffix("/.well-known/jwks")  # the tenant's domain: here, the key server
+    claims = {**payload("kinde", "user.deleted"), "iss": issuer, "exp": NOW + 600}
+    token = key.token(claims).encode()
     assert stack.post("kinde", token, {"Content-Type": "application/jwt"})[0] == 202
     assert [c["method"] for c in stack.peek()] == ["delete_user"]
-    status, answer = stack.post("kinde", RsaKey("kid-1").token(payload("kinde", "user.deleted")).encode(), {})
+    status, answer = stack.post("kinde", RsaKey("kid-1").token(claims).encode(), {})
     assert (status, answer["reason"]) == (401, "signature_invalid")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"iss": "https://another-tenant.kinde.com"}, {"exp": None}],
+    ids=["another-tenants-token", "token-without-expiry"],
+)
+def test_kinde_refuses_other_issuers_and_tokens_that_never_expire(token_stack, change):
+    stack, jwks, _, _ = token_stack
+    key = RsaKey("kid-1")
+    jwks.publish(key)
+    claims = {**payload("kinde", "user.deleted"), "iss": jwks.url.removesuffix("/.well-known/jwks"), "exp": NOW + 600}
+    claims = {k: v for k, v in {**claims, **change}.items() if v is not None}
+    status, answer = stack.post("kinde", key.token(claims).encode(), {})
+    assert (status, answer["status"]) == (401, "rejected")
+    assert stack.queued() == 0
 
 
 def test_apple(token_stack):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import json
 from typing import Any
 
 import jwt
@@ -71,4 +72,6 @@ class AppleLikeChain:
             base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
             for c in (self.leaf, self.intermediate, self.root)
         ]
-        return jwt.encode(claims, self.leaf_key, algorithm="ES256", headers={"x5c": x5c})
+        # As JWS over the JSON given: jwt.encode refuses the non-object claims attack tests sign.
+        payload = json.dumps(claims, separators=(",", ":")).encode()
+        return jwt.api_jws.encode(payload, self.leaf_key, algorithm="ES256", headers={"x5c": x5c})

@@ -21,8 +21,11 @@ class RsaKey:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
         return {**jwk, "kid": self.kid, "alg": "RS256", "use": "sig"}
 
-    def token(self, claims: dict[str, Any], *, kid: str | None = None) -> str:
-        return jwt.encode(claims, self.private, algorithm="RS256", headers={"kid": kid or self.kid})
+    def token(self, claims: Any, *, kid: Any = None) -> str:
+        """Signed as JWS over the JSON of ``claims`` as given: PyJWT's ``jwt.encode`` would refuse
+        the wrong claim types the attack tests need (a non-string ``iss``, a list payload)."""
+        payload = json.dumps(claims, separators=(",", ":")).encode()
+        return jwt.api_jws.encode(payload, self.private, algorithm="RS256", headers={"kid": kid or self.kid})
 
 
 class KeyServer:

@@ -27,7 +27,7 @@ def _in_repo_root(monkeypatch):
 
 
 def test_check_validates_the_shipped_config_and_lists_every_rule(capsys):
-    assert main(["check"]) == 0
+    assert main(["check"]) == 1  # valid, but not ready to deploy: placeholders (next test)
     out = capsys.readouterr().out
     assert f"src/pushbridge.yaml: valid, {len(CONFIG.sources)} source(s)" in out
     for rule in (
@@ -36,6 +36,47 @@ def test_check_validates_the_shipped_config_and_lists_every_rule(capsys):
         "-> post_event 'Login'",
     ):
         assert rule in out
+
+
+def test_check_on_the_shipped_config_fails_naming_each_placeholder_key(capsys):
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    for key in (
+        "application (top level), PUSHWOOSH_APPLICATION or PushwooshApplication in samconfig.toml",
+        "sources.apple.options.bundle_id",
+        "sources.apple.options.app_apple_id",
+        "sources.googleplay.options.audience",
+        "sources.kinde.options.domain",
+    ):
+        assert f"  {key}\n" in err
+
+
+READY = """
+sources:
+  stripe: {provider: stripe}
+  kinde: {provider: kinde, options: {domain: acme.kinde.com}}
+"""
+
+
+@pytest.mark.parametrize("application", ["", "XXXXX-XXXXX"])
+def test_check_fails_on_an_empty_or_placeholder_application_and_passes_once_set(
+    tmp_path, capsys, monkeypatch, application
+):
+    config = tmp_path / "src" / "pushbridge.yaml"
+    config.parent.mkdir()
+    config.write_text(READY)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PUSHWOOSH_APPLICATION", application)
+    assert main(["check", str(config)]) == 1
+    assert "application (top level)" in capsys.readouterr().err
+    # What `sam deploy --guided` saved is read too.
+    monkeypatch.delenv("PUSHWOOSH_APPLICATION")
+    (tmp_path / "samconfig.toml").write_text(
+        '[default.deploy.parameters]\nparameter_overrides = "PushwooshApplication=\\"ABCDE-12345\\" Other=x"\n'
+    )
+    assert main(["check", str(config)]) == 0
+    monkeypatch.setenv("PUSHWOOSH_APPLICATION", "ABCDE-12345")
+    assert main(["check", str(config)]) == 0
 
 
 def test_check_fails_naming_the_key(tmp_path, capsys):

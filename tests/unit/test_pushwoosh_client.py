@@ -189,3 +189,35 @@ def test_the_settings_default_is_the_clients_default():
     from pushbridge.settings import DEFAULT_PUSHWOOSH_API_URL
 
     assert DEFAULT_PUSHWOOSH_API_URL == DEFAULT_API_URL
+
+
+def delete_user() -> DeleteUser:
+    return DeleteUser(id="c", application="ABCDE-12345", user_id="user_3078a", origin=ORIGIN)
+
+
+@pytest.mark.parametrize(
+    "command, fault",
+    [
+        (delete_user, Fault(202, None)),  # the asynchronous deleteUser: accepted, no body
+        (delete_user, Fault(202, {"status_code": 200, "status_message": "OK"})),
+        (delete_user, Fault(204, None)),
+        (post_event, Fault(202, SUCCESS)),  # any 2xx whose status_code is 200
+    ],
+    ids=["v2-202-empty", "v2-202-ok", "v2-204", "json-202-ok"],
+)
+def test_2xx_answers_pushwoosh_counts_as_success_are_delivered_once(pushwoosh, command, fault):
+    pushwoosh.script(fault)
+    result = client(pushwoosh).send(command())
+    assert (result.attempts, result.status) == (1, fault.status)
+    assert len(pushwoosh.calls()) == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault(202, None), Fault(200, {"status_code": 211, "status_message": "?"}), Fault(206, {"status_code": 500})],
+    ids=["json-202-empty", "200-unknown-code", "206-500"],
+)
+def test_other_2xx_are_retried_not_parked(pushwoosh, fault):
+    pushwoosh.script(fault)
+    result = client(pushwoosh).send(post_event())
+    assert result.attempts == 2 and len(pushwoosh.calls()) == 2

@@ -3,8 +3,8 @@ hmac.compare_digest, and a wrong signature of exactly the right length is refuse
 
 from __future__ import annotations
 
+import base64
 import hmac
-import time
 
 import pytest
 
@@ -18,12 +18,32 @@ from tests.support.samples import PAYLOADS, SIGNING_SECRETS
 SHARED_SECRET_SOURCES = sorted(s for s in CONFIG.sources if CONFIG.sources[s].provider.secret == "required")
 
 
-def _flip_last_character(value: str) -> str:
-    # Another character of the same alphabet (hex stays hex, whatever the case), so the forgery
-    # is well-formed and differs only in value. A base64 tail ends in "=": flip the one before.
-    index = len(value.rstrip("=")) - 1
-    replacement = "0" if value[index].lower() != "0" else "1"
-    return value[:index] + replacement + value[index + 1 :]
+NOW = 1_750_000_000  # signed and verified at the same injected time: no wall clock
+
+
+def _forge(value: str) -> str:
+    """The same proof with its first decoded byte changed, so the forgery is well-formed, of the
+    same length, and a different value. Changing a base64 character is not enough: the last one
+    before "=" carries unused bits, so "…A=" and "…B=" can decode to the same digest (about one
+    run in 16 for clerk), and a hex digit's case is the same digest too."""
+    for marker in ("v1,", "v1=", "h1="):
+        head, found, proof = value.rpartition(marker)
+        if found:
+            break
+    else:
+        head, found, proof = "", "", value
+    if marker == "v1," and found:  # Standard Webhooks: base64
+        raw = bytearray(base64.b64decode(proof))
+        raw[0] ^= 0x01
+        return head + found + base64.b64encode(bytes(raw)).decode()
+    first = proof[0]
+    replacement = "1" if first.lower() != "1" else "2"  # another hex value, and another byte
+    return head + found + replacement + proof[1:]
+
+
+def _decoded(value: str) -> bytes:
+    head, found, proof = value.rpartition("v1,")
+    return base64.b64decode(proof) if found else value.lower().encode()
 
 
 @pytest.mark.parametrize("source", SHARED_SECRET_SOURCES)
@@ -38,11 +58,12 @@ def test_a_same_length_wrong_proof_is_refused_through_compare_digest(source, mon
     monkeypatch.setattr(base.hmac, "compare_digest", counting_compare_digest)
     body = sorted((PAYLOADS / source).glob("*.json"))[0].read_bytes()
     configured = CONFIG.sources[source]
-    now = int(time.time())
+    now = NOW
     genuine = signed_headers(configured, body, SIGNING_SECRETS[source], now=now)
     proof = next(name for name in genuine if "signature" in name.lower() or name.lower() == "authorization")
-    forged = {**genuine, proof: _flip_last_character(genuine[proof])}
+    forged = {**genuine, proof: _forge(genuine[proof])}
     assert len(forged[proof]) == len(genuine[proof])
+    assert _decoded(forged[proof]) != _decoded(genuine[proof])
 
     configured.provider.verify(
         body, Headers(genuine), [SIGNING_SECRETS[source]], tolerance=300, now=now, options=configured.options
@@ -66,3 +87,13 @@ def test_there_is_no_other_equality_check_on_proofs_in_the_providers():
     ):
         source = inspect.getsource(module)
         assert not re.search(r"(signature|digest|expected|presented)\w*\s*==", source), module.__name__
+
+
+def test_a_forgery_differs_in_decoded_bytes_even_where_base64_has_spare_bits():
+    """Two base64 spellings of one 32-byte digest (differing in spare bits) are not a forgery."""
+    digest = bytes(range(32))
+    spelling = base64.b64encode(digest).decode()
+    assert spelling.endswith("=")
+    forged = _forge("v1," + spelling)
+    assert base64.b64decode(forged.removeprefix("v1,")) != digest
+    assert len(forged) == len("v1," + spelling)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.support.template import TEMPLATE, load_template
@@ -160,3 +162,14 @@ def test_idempotency_and_fences_outlive_the_queue_and_the_dead_letters():
         needed = int(values["QUEUE_RETENTION_SECONDS"]) + int(values["DLQ_RETENTION_SECONDS"]) + RETENTION_MARGIN
         assert settings.idempotency_ttl >= needed
     assert RETENTION_MARGIN >= 3600
+
+
+def test_the_application_parameter_has_no_empty_default_and_refuses_empty():
+    import re
+
+    parameter = T["Parameters"]["PushwooshApplication"]
+    assert "Default" not in parameter
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert not pattern.match("") and pattern.match("ABCDE-12345")
+    samconfig = (Path(__file__).resolve().parents[2] / "samconfig.toml").read_text()
+    assert "PushwooshApplication" not in samconfig  # sam deploy --guided asks for it

@@ -5,7 +5,8 @@ Wire format (``shared/pushwoosh-user-centric-api.md``, from Pushwoosh's API refe
 - ``POST /json/1.3/registerUser`` and ``/json/1.3/postEvent``: body wrapped in ``request``;
 - ``POST /api/v2/device-api/deleteUser``: flat body;
 - header ``Authorization: Token <Device API token>``;
-- success is HTTP 200 *and* ``status_code`` 200; HTTP 200 with 210 is an argument error.
+- success is a 2xx with ``status_code`` 200, or an ``/api/v2`` 2xx without one; ``status_code``
+  210 is an argument error (see ``_classify``).
 
 Retries here are short and bounded by the invocation's deadline; anything longer is the
 queue's job (the command becomes a batch item failure and comes back after the visibility
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,7 +125,7 @@ class PushwooshClient:
             attempt += 1
             try:
                 status, answer = self._post(path, payload, token, deadline)
-                _classify(status, answer)
+                _classify(status, answer, path)
                 return CallResult(status, attempt, (self._clock() - started) * 1000, answer)
             except PermanentDeliveryError as exc:
                 exc.after_unanswered = unanswered
@@ -186,16 +188,19 @@ class PushwooshClient:
         return self._clock() + delay + self.min_call_seconds < deadline
 
 
-def _classify(status: int, answer: Any) -> None:
+def _classify(status: int, answer: Any, path: str) -> None:
+    """Any 2xx whose status_code is 200 is success, and so is an /api/v2 2xx without one (the
+    asynchronous deleteUser may answer 202, maybe with no body); status_code 210 is an
+    argument error (permanent); any other 2xx is not an answer we understand: retried."""
     message = _message(answer)
-    if status == 200:
+    if 200 <= status < 300:
         code = answer.get("status_code") if isinstance(answer, dict) else None
-        if code == 200:
+        if code == 200 or (code is None and path.startswith("/api/v2/")):
             return
-        if code is None or (isinstance(code, int) and code >= 500):
-            # Not Pushwoosh's JSON (a proxy page?) or an internal error: retry rather than drop.
-            raise TransientDeliveryError(f"HTTP 200, status_code {code}: {message}", status=status)
-        raise PermanentDeliveryError(f"status_code {code}: {message}", status=code if isinstance(code, int) else status)
+        if code == 210:
+            raise PermanentDeliveryError(f"status_code 210: {message}", status=210)
+        # Not Pushwoosh's JSON (a proxy page?), an internal error, a code we do not know.
+        raise TransientDeliveryError(f"HTTP {status}, status_code {code}: {message}", status=status)
     if status == 401:
         raise AuthDeliveryError(f"HTTP 401: {message}", status=status)
     if status in _TRANSIENT_STATUSES or status >= 500:
@@ -203,11 +208,27 @@ def _classify(status: int, answer: Any) -> None:
     raise PermanentDeliveryError(f"HTTP {status}: {message}", status=status)
 
 
+# Pushwoosh's error text goes into log lines and dead-letter attributes. Kept short and printable:
+# it is another system's text (it may echo back request values such as a user id, or hold
+# newlines and ANSI escapes that forge log lines or terminal output), and an SQS message attribute
+# is limited anyway. The status and our own reason carry the meaning; this is a hint.
+MESSAGE_LIMIT = 120
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")
+
+
 def _message(answer: Any) -> str:
-    if isinstance(answer, dict):
-        # /json/1.3 answers status_message; /api/v2 may answer {"message": ...}.
-        return str(answer.get("status_message") or answer.get("message") or "")[:500]
-    return ""
+    if not isinstance(answer, dict):
+        return ""
+    # /json/1.3 answers status_message; /api/v2 may answer {"message": ...}.
+    text = answer.get("status_message") or answer.get("message") or ""
+    return sanitized(str(text))
+
+
+def sanitized(text: str) -> str:
+    """ASCII-printable only (control characters, escapes, newlines become one space), at most
+    MESSAGE_LIMIT characters, marked when cut."""
+    text = _UNPRINTABLE.sub(" ", text[: MESSAGE_LIMIT * 4]).strip()
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
 def _retry_after(value: str | None, now: float) -> float | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from pushbridge.adapters.pushwoosh import request_for
 from pushbridge.cli.common import ConfigError, add_config_argument, fail, load
 from pushbridge.config.loader import Config, Source
+from pushbridge.config.placeholders import unusable_sources
 from pushbridge.devtools.samples import parse_sample
 from pushbridge.domain.mapping import map_event
 from pushbridge.errors import WebhookRejected
@@ -35,8 +36,29 @@ def run(args: argparse.Namespace) -> int:
         print(f"{path}: valid, {len(config.sources)} source(s)")
         for source in config.sources.values():
             _describe_source(source)
-        return 0
+        return _ready_to_deploy(config, path)
     return _check_event(config, args.source or args.event.parent.name, args.event)
+
+
+def _ready_to_deploy(config: Config, path: Path) -> int:
+    """Placeholders pass validation (the dev server runs on them) but not a deploy: the
+    deployed function would answer 503 configuration_invalid for those sources."""
+    problems = unusable_sources(config)
+    if not problems:
+        return 0
+    keys = [key for source_keys in problems.values() for key in source_keys]
+    per_source = [key for key in keys if ".application " in key]
+    if len(per_source) == len(config.sources):  # the shared default: one key to fix
+        keys = ["application (top level), PUSHWOOSH_APPLICATION or PushwooshApplication in samconfig.toml"] + [
+            key for key in keys if key not in per_source
+        ]
+    return fail(
+        f"{path}: not ready to deploy; still placeholders (those sources would answer 503 configuration_invalid):\n"
+        + "\n".join(f"  {key}" for key in keys)
+        + "\nSet the application in the file, PUSHWOOSH_APPLICATION, or PushwooshApplication in samconfig.toml"
+        " (sam deploy --guided); remove the sources you do not use.",
+        code=1,
+    )
 
 
 def _describe_source(source: Source) -> None:

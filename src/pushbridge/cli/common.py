@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
+import tomllib
 from pathlib import Path
 
 from pushbridge.config.loader import Config, ConfigError, load_config
@@ -30,8 +32,31 @@ def add_config_argument(parser: argparse.ArgumentParser, *, positional: bool = F
 
 def load(path: Path | None) -> tuple[Config, Path]:
     path = path or default_config_path()
-    application = os.environ.get("PUSHWOOSH_APPLICATION") or PLACEHOLDER_APPLICATION
+    application = deployed_application(path) or PLACEHOLDER_APPLICATION
     return load_config(path, default_application=application), path
+
+
+def deployed_application(config_path: Path) -> str | None:
+    """The application the deployed functions will get for sources without their own: the
+    PUSHWOOSH_APPLICATION environment variable, else the PushwooshApplication parameter in
+    samconfig.toml (what `sam deploy --guided` saved)."""
+    return os.environ.get("PUSHWOOSH_APPLICATION") or samconfig_parameter("PushwooshApplication", config_path)
+
+
+def samconfig_parameter(name: str, config_path: Path) -> str | None:
+    for candidate in (Path("samconfig.toml"), config_path.resolve().parent.parent / "samconfig.toml"):
+        try:
+            document = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        overrides = document.get("default", {}).get("deploy", {}).get("parameters", {}).get("parameter_overrides", "")
+        items = overrides if isinstance(overrides, list) else shlex.split(str(overrides))
+        for item in items:
+            key, sep, value = str(item).partition("=")
+            if sep and key.strip() == name:
+                return value.strip().strip('"') or None
+        return None
+    return None
 
 
 def fail(message: str, code: int = 2) -> int:

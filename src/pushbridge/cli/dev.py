@@ -9,6 +9,7 @@ import threading
 
 from pushbridge.cli.common import ConfigError, add_config_argument, fail, load
 from pushbridge.devtools.local_secrets import LocalSecretsError, load_signing_secrets
+from pushbridge.urls import require_https
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -45,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
 
     api_url = os.environ.get("PUSHWOOSH_API_URL") or DEFAULT_API_URL
     token = os.environ.get("PUSHWOOSH_API_TOKEN")
+    try:
+        require_https(api_url, what="PUSHWOOSH_API_URL (it carries the API token)")
+    except ValueError as exc:
+        return fail(str(exc))
     if token:
         pushwoosh = PushwooshClient(lambda force=False: token, base_url=api_url,
                                     read_timeout=float(os.environ.get("PUSHWOOSH_READ_TIMEOUT", "10")))  # fmt: skip

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pushbridge.config.schema import ConfigFile, Expr, Rule, SourceConfig
+from pushbridge.config.schema import ConfigFile, EventNames, Expr, Rule, SourceConfig
 from pushbridge.errors import ConfigError
 from pushbridge.providers import PROVIDERS, Provider
 
@@ -28,6 +28,10 @@ class Source:
     event_type: Expr | None
     rules: tuple[tuple[str, Rule], ...]  # (stable rule name, rule)
     options: Any = None  # the provider's options model, validated
+    event_names: EventNames = "lifecycle"
+    sandbox: bool = False
+    reuse_stored_hwid: bool = False
+    environment: Expr | None = None  # the provider's environment path, compiled
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,10 @@ def parse_config(text: str, *, origin: str = "pushbridge.yaml", default_applicat
             event_type=source.event_type or _default_path(provider.event_type),
             rules=tuple(rules),
             options=options,
+            event_names=source.event_names,
+            sandbox=source.sandbox,
+            reuse_stored_hwid=source.reuse_stored_hwid,
+            environment=_default_path(provider.environment),
         )
     return Config(sources=sources)
 

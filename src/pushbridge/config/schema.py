@@ -83,9 +83,15 @@ class RegisterUserSpec(_Strict):
 
     user_id: Value | None = None
     hwid: Value | None = None
+    stored_hwid: Value | None = None
     tz_offset: Value | None = None
     device_type: Value | None = None
     application: Value | None = None
+
+    @field_validator("stored_hwid")
+    @classmethod
+    def _stored_is_a_path(cls, value: Expr | None) -> Expr | None:
+        return _path_only(value, "stored_hwid")
 
 
 class DeleteUserSpec(_Strict):
@@ -99,13 +105,22 @@ class PostEventSpec(_Strict):
     """``/json/1.3/postEvent``: triggers an event (and the Customer Journeys it starts)."""
 
     event: Value
+    # The name this rule's preset sent before the lifecycle vocabulary; a source with
+    # `event_names: previous` sends it instead of `event` (see SourceConfig).
+    previous_event: str | None = None
     attributes: dict[str, Value] | Value = Field(default_factory=dict)
     user_id: Value | None = None
     hwid: Value | None = None
+    stored_hwid: Value | None = None
     device_type: Value | None = None
     timestamp_utc: Value | None = None
     timestamp_current: Value | None = None
     application: Value | None = None
+
+    @field_validator("stored_hwid")
+    @classmethod
+    def _stored_is_a_path(cls, value: Expr | None) -> Expr | None:
+        return _path_only(value, "stored_hwid")
 
     @field_validator("attributes", mode="before")
     @classmethod
@@ -168,8 +183,32 @@ class Rule(_Strict):
         return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in self.match)
 
 
+EventNames = Literal["lifecycle", "previous"]
+
+
 class SourceConfig(_Strict):
-    """One endpoint, ``POST /webhooks/{name}``, fed by one provider."""
+    """One endpoint, ``POST /webhooks/{name}``, fed by one provider.
+
+    Three options decide what the presets send (README "Configuration", docs/events.md):
+
+    - ``event_names``: ``lifecycle`` (default) sends the shared lifecycle vocabulary
+      (SubscriptionStarted, CancellationScheduled, ...: one name, one meaning, whichever
+      provider). ``previous`` sends, for each preset rule that renamed its event, the name it
+      sent before (the rule's ``post_event.previous_event``), so that upgrading never silently
+      renames an event a live journey listens to. Rules without ``previous_event`` (new ones)
+      send their lifecycle name either way. Raw provider names: override the rule with
+      ``post_event: {event: {path: <the payload's type field>}}``.
+    - ``sandbox``: false (default) skips every event whose provider ``environment`` says
+      sandbox/test (EventsSkipped{reason=sandbox}, answered 200 ignored); true accepts them.
+      Either way every command of a payment provider's event carries the attribute
+      ``environment`` (production|sandbox), added by the mapper.
+    - ``reuse_stored_hwid``: an hwid stored at checkout and replayed on later events (every
+      invoice, for months) may by then belong to a reinstalled or handed-down phone. A rule
+      reads such an hwid with ``stored_hwid: {path: ...}`` instead of ``hwid:``; it is used
+      only when this option is true. Otherwise the rule is sent with the user id alone (it
+      never falls back to the source's or provider's default hwid either). The rule of the
+      event that captured the hwid reads it with ``hwid:`` as usual.
+    """
 
     provider: str
     application: str | None = Field(default=None, description="Pushwoosh application code")
@@ -180,6 +219,9 @@ class SourceConfig(_Strict):
     event_type: Value | None = Field(default=None, description="Where the event type is, where it varies")
     options: dict[str, Any] = Field(default_factory=dict, description="Provider-specific settings")
     rules: list[Rule] = Field(default_factory=list)
+    event_names: EventNames = Field(default="lifecycle", description="lifecycle, or previous: the presets' old names")
+    sandbox: bool = Field(default=False, description="Accept sandbox/test payment events")
+    reuse_stored_hwid: bool = Field(default=False, description="Use an hwid stored at checkout on later events")
 
 
 class ConfigFile(_Strict):

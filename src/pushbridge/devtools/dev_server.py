@@ -22,6 +22,7 @@ from pushbridge.config.loader import Config
 from pushbridge.devtools.events import LambdaContext, http_api_event
 from pushbridge.devtools.local_queue import DeadLetter, LocalFifoQueue, Message
 from pushbridge.models.command import Command
+from pushbridge.urls import is_loopback
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's own limit; the ingest handler's is lower
 
@@ -97,6 +98,14 @@ def _forget_metrics() -> None:
 class DevReport:
     queued: int
     dead_letters: list[DeadLetter]
+
+
+def _host_name(header: str) -> str:
+    """``Host`` without its port: ``127.0.0.1:3000`` -> ``127.0.0.1``, ``[::1]:3000`` -> ``::1``."""
+    header = header.strip()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else ""
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
 class DevServer:
@@ -210,6 +219,8 @@ class DevServer:
             server_version = "pushbridge-dev"
 
             def do_GET(self) -> None:  # noqa: N802
+                if not self._host_served():
+                    return
                 if self.path.split("?")[0] == "/healthz":
                     self._answer(200, {"status": "ok", "queued": server.queue.pending(),
                                        "dead_letters": len(server.queue.dead_letters)})  # fmt: skip
@@ -217,7 +228,21 @@ class DevServer:
                 self._through_ingest("GET")
 
             def do_POST(self) -> None:  # noqa: N802
-                self._through_ingest("POST")
+                if self._host_served():
+                    self._through_ingest("POST")
+
+            def _host_served(self) -> bool:
+                """DNS rebinding: a web page on evil.example can point its own name at 127.0.0.1
+                and drive this server from a browser (with the public sample secrets, and the
+                real app when PUSHWOOSH_API_TOKEN is set). Its requests still say
+                ``Host: evil.example``: only loopback names and the address served are answered."""
+                host = _host_name(self.headers.get("Host") or "")
+                if is_loopback(host) or (host and host == str(server._http.server_address[0])):
+                    return True
+                self.close_connection = True
+                self._answer(421, {"status": "rejected", "reason": "host_not_allowed",
+                                   "message": "pushbridge dev answers only requests for localhost / 127.0.0.1"})  # fmt: skip
+                return False
 
             def _through_ingest(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

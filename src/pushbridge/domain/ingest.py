@@ -4,13 +4,14 @@ its commands are in the queue; anything else is an exception the handler maps to
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pushbridge.config.loader import Config, Source
 from pushbridge.domain.mapping import MappingResult, map_event
 from pushbridge.errors import (
+    ConfigurationInvalid,
     DependencyUnavailable,
     MalformedPayload,
     PayloadTooLarge,
@@ -52,8 +53,12 @@ class IngestService:
         *,
         max_body_bytes: int = 1024 * 1024,
         clock: Callable[[], float] = time.time,
+        unusable: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
+        """``unusable``: sources still holding placeholder values, with the keys to fix
+        (config.placeholders); they answer 503 configuration_invalid, the others work."""
         self._config = config
+        self._unusable = dict(unusable or {})
         self._secrets = secrets
         self._queue = queue
         self._max_body_bytes = max_body_bytes
@@ -64,6 +69,10 @@ class IngestService:
         source = self._config.sources.get(name)
         if source is None or (http and not source.provider.http):
             raise UnknownSource(f"no source named {name!r} is configured")
+        if name in self._unusable:
+            raise ConfigurationInvalid(
+                f"source {name!r} still has placeholder values: set {', '.join(self._unusable[name])}", source=name
+            )
         return source
 
     def accept_trusted(self, source_name: str, events: list[ProviderEvent]) -> IngestResult:
@@ -135,6 +144,9 @@ class IngestService:
         received_at = self._clock()
         commands: list[Command] = []
         accepted: list[ProviderEvent] = []
+        # Why nothing (or not everything) was sent: whole events skipped on purpose, then
+        # rules that could not build their call. Both go in the answer and the log line.
+        skipped: list[dict[str, str]] = []
         for event in events:
             logger.set_correlation_id(event.id)
             try:
@@ -148,16 +160,23 @@ class IngestService:
                 logger.warning(
                     "event skipped: invalid", extra={"reason": exc.reason, "detail": str(exc), "event_type": event.type}
                 )
+                skipped.append({"event_type": event.type, "reason": "invalid_event"})
                 continue
             accepted.append(event)
             if mapped.sanitised:
                 count("ValuesSanitised", mapped.sanitised)
                 logger.info("lone surrogates replaced by U+FFFD", extra={"values": mapped.sanitised})
-            for skipped in mapped.skipped:
-                count("RulesSkipped", reason=skipped.reason)
+            if mapped.event_skipped is not None:
+                count("EventsSkipped", reason=mapped.event_skipped)
+                logger.info("event skipped", extra={"reason": mapped.event_skipped, "event_type": event.type})
+                skipped.append({"event_type": event.type, "reason": mapped.event_skipped})
+            for rule_skipped in mapped.skipped:
+                count("RulesSkipped", reason=rule_skipped.reason)
                 logger.info(
-                    "rule skipped", extra={"rule": skipped.rule, "reason": skipped.reason, "event_type": event.type}
+                    "rule skipped",
+                    extra={"rule": rule_skipped.rule, "reason": rule_skipped.reason, "event_type": event.type},
                 )
+                skipped.append({"event_type": event.type, "rule": rule_skipped.rule, "reason": rule_skipped.reason})
             for rule in mapped.without_hwid:
                 count("PostEventWithoutHwid")
                 logger.warning(
@@ -169,10 +188,15 @@ class IngestService:
             raise MalformedPayload("every event of the webhook is invalid", reason="invalid_event")
         events = accepted
 
+        event_types = [e.type for e in events]
         if not commands:
+            reason = skipped[0]["reason"] if skipped else "no_matching_rule"
             count("WebhooksIgnored")
-            logger.info("webhook ignored", extra={"event_types": [e.type for e in events]})
-            return IngestResult(200, {"status": "ignored", "event_types": [e.type for e in events]}, [], events)
+            logger.info("webhook ignored", extra={"event_types": event_types, "reason": reason})
+            body: dict[str, Any] = {"status": "ignored", "reason": reason, "event_types": event_types}
+            if skipped:
+                body["skipped"] = skipped
+            return IngestResult(200, body, [], events)
 
         try:
             self._queue.send(commands)
@@ -183,16 +207,18 @@ class IngestService:
         logger.info(
             "webhook accepted",
             extra={
-                "event_types": [e.type for e in events],
+                "event_types": event_types,
                 "commands": [{"id": c.id, "method": c.method, "rule": c.origin.rule} for c in commands],
             },
         )
         body = {
             "status": "accepted",
             "events": [e.id for e in events],
-            "event_types": [e.type for e in events],
+            "event_types": event_types,
             "commands": [{"id": c.id, "method": c.method} for c in commands],
         }
+        if skipped:
+            body["skipped"] = skipped
         return IngestResult(202, body, commands, events)
 
 

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 
 from pushbridge import snapstart
-from pushbridge.errors import ConfigError, DependencyUnavailable, MalformedPayload, WebhookRejected
+from pushbridge.errors import (
+    ConfigError,
+    ConfigurationInvalid,
+    DependencyUnavailable,
+    MalformedPayload,
+    WebhookRejected,
+)
 from pushbridge.observability import count, logger, metrics, tracer
 from pushbridge.providers.base import Headers
 
@@ -38,17 +44,16 @@ def service() -> IngestService:
         from pushbridge.adapters.command_queue import SqsCommandQueue
         from pushbridge.adapters.secrets import SecretsManagerJson
         from pushbridge.config.loader import load_config
+        from pushbridge.config.placeholders import unusable_sources
         from pushbridge.domain.ingest import IngestService
         from pushbridge.settings import IngestSettings
 
         settings = IngestSettings.from_env()
         secrets = SecretsManagerJson(settings.signing_secret_id, max_age=settings.secrets_max_age)
         queue = SqsCommandQueue(settings.queue_url)
+        config = load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application)
         _service = IngestService(
-            load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application),
-            secrets,
-            queue,
-            max_body_bytes=settings.max_body_bytes,
+            config, secrets, queue, max_body_bytes=settings.max_body_bytes, unusable=unusable_sources(config)
         )
         _adapters[:] = [secrets, queue]
     return _service
@@ -110,6 +115,15 @@ def _unavailable(exc: DependencyUnavailable) -> Response:
     return _json(
         503, {"status": "unavailable", "reason": exc.reason, "message": "temporarily unavailable, retry later"}
     )
+
+
+@app.exception_handler(ConfigurationInvalid)
+def _placeholder_configuration(exc: ConfigurationInvalid) -> Response:
+    """One source still holds placeholder values (the others keep working): 503 so that
+    the provider retries once it is fixed; its own metric and alarm."""
+    count("ConfigurationInvalid", source=exc.source)
+    logger.error("configuration invalid", extra={"reason": exc.reason, "detail": str(exc)})
+    return _json(503, {"status": "unavailable", "reason": exc.reason, "message": str(exc)})
 
 
 @app.exception_handler(ConfigError)

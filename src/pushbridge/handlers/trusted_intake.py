@@ -13,12 +13,15 @@ def build_trusted_ingest(*, sqs_client: Any = None, queue: Any = None) -> Ingest
     from pushbridge.adapters.command_queue import SqsCommandQueue
     from pushbridge.adapters.secrets import StaticJson
     from pushbridge.config.loader import load_config
+    from pushbridge.config.placeholders import unusable_sources
     from pushbridge.domain.ingest import IngestService
     from pushbridge.settings import TriggerSettings
 
     settings = TriggerSettings.from_env()
+    config = load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application)
     return IngestService(
-        load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application),
+        config,
         StaticJson({}),  # no signing secrets: nothing here arrives over the internet
         queue if queue is not None else SqsCommandQueue(settings.queue_url, client=sqs_client),
+        unusable=unusable_sources(config),
     )

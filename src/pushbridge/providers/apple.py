@@ -95,25 +95,54 @@ def verify(
         claimed = _claims(token)  # unverified: only to pick the verifier for its environment
     except jwt.PyJWTError:
         raise SignatureInvalid("signedPayload is not a JWS") from None
-    environment = (claimed.get("data") or claimed.get("summary") or {}).get("environment")
+    environment = _environment(claimed)
     if environment not in options.environments:
-        raise SignatureInvalid(f"notifications from environment {environment!r} are not accepted")
+        raise SignatureInvalid(f"notifications from environment {str(environment)[:40]!r} are not accepted")
     verifier = _verifier(options, environment)
     try:
         verifier.verify_and_decode_notification(token)
         payload = _claims(token)
-        data = payload.get("data") or {}
-        if data.get("signedTransactionInfo"):
-            verifier.verify_and_decode_signed_transaction(data["signedTransactionInfo"])
-            payload["transaction"] = _claims(data["signedTransactionInfo"])
-        if data.get("signedRenewalInfo"):
-            verifier.verify_and_decode_renewal_info(data["signedRenewalInfo"])
-            payload["renewal"] = _claims(data["signedRenewalInfo"])
+        data = _object(payload.get("data"))
+        for field, verify_nested, key in (
+            ("signedTransactionInfo", verifier.verify_and_decode_signed_transaction, "transaction"),
+            ("signedRenewalInfo", verifier.verify_and_decode_renewal_info, "renewal"),
+        ):
+            nested = data.get(field)
+            if nested in (None, ""):
+                continue
+            if not isinstance(nested, str):
+                raise SignatureInvalid(f"App Store signature not verified: {field} is not a JWS")
+            verify_nested(nested)
+            payload[key] = _claims(nested)
     except VerificationException as exc:
         raise SignatureInvalid(f"App Store signature not verified: {exc.status.name}") from None
-    except (jwt.PyJWTError, ValueError, TypeError):
+    except ExceptionGroup:
+        # The library structures the verified claims with cattrs, whose validation errors are
+        # exception groups: a genuinely signed notification of a shape it does not know.
+        raise MalformedPayload("App Store notification does not have the documented shape") from None
+    except (jwt.PyJWTError, ValueError, TypeError, AttributeError, KeyError):
+        # The library reads fields of the JWS before and after checking it; a claim of the
+        # wrong JSON type surfaces as one of these, never as a 500.
         raise SignatureInvalid("App Store signature not verified: malformed JWS") from None
     return payload
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _environment(claims: dict[str, Any]) -> Any:
+    """The environment a notification claims before it is verified, read defensively: ``data``
+    or ``summary`` may be any JSON type in a forged token (a string or a list gave a 500)."""
+    for name in ("data", "summary"):
+        section = claims.get(name)
+        if isinstance(section, dict) and section:
+            return section.get("environment")
+        if section:
+            raise SignatureInvalid(
+                f"signedPayload's {name} claim is not an object", reason="malformed_signature_header"
+            )
+    return None
 
 
 def parse(

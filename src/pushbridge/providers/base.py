@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
@@ -28,7 +29,7 @@ class Headers(Mapping[str, str]):
 
     def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
         pairs = headers.items() if isinstance(headers, Mapping) else (headers or ())
-        self._items = {str(k).lower(): str(v) for k, v in pairs if v is not None}
+        self._items = {str(k).lower(): _encodable(str(v)) for k, v in pairs if v is not None}
 
     def __getitem__(self, name: str) -> str:
         return self._items[name.lower()]
@@ -38,6 +39,15 @@ class Headers(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(value: str) -> str:
+    """A lone surrogate (a JSON escape API Gateway passes through) would make every
+    ``.encode()`` of the value raise; replaced by U+FFFD, it simply matches no signature."""
+    return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
 
 
 # verify(body, headers, secrets, *, tolerance, now, options) -> what it verified (decoded claims
@@ -77,6 +87,15 @@ class Provider:
     challenge: Challenge | None = None
     # False for intakes that are not webhooks (Cognito triggers): never reachable over HTTP.
     http: bool = True
+    # Payment providers: JMESPath to the event's environment. The mapper normalises it
+    # (sandbox, test, Xcode, ... or `true` -> sandbox; anything else -> production), skips
+    # sandbox events unless the source sets `sandbox: true`, and adds the attribute
+    # `environment` to every command of the event. None: not a payment provider.
+    environment: str | None = None
+    # Prefixes of ids a provider uses for users it does not know yet (RevenueCat
+    # "$RCAnonymousID:"): such events are skipped (EventsSkipped{reason=anonymous_user}).
+    # Placeholders (unknown, anonymous, null, undefined) are skipped for every provider.
+    anonymous_user: tuple[str, ...] = ()
 
 
 # --- shared checks ---------------------------------------------------------------------------
@@ -123,9 +142,14 @@ def check_timestamp(timestamp: int, *, now: float, tolerance: int) -> None:
         )
 
 
+# ASCII digits only, one optional minus, at most 19 digits: `int()` alone also takes "+5",
+# "1_000", Arabic-Indic or full-width digits and whitespace inside, and "--5" made it raise.
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
+
+
 def parse_int(text: str, what: str) -> int:
     text = text.strip()
-    if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 20:
+    if not _INTEGER.fullmatch(text):
         raise SignatureInvalid(f"malformed {what}: expected an integer", reason="malformed_signature_header")
     return int(text)
 
@@ -175,14 +199,43 @@ def any_signature_matches(expected: Iterable[bytes], candidates: Sequence[bytes]
     return found
 
 
+# Unix seconds this large are really milliseconds (Clerk, Auth0, RevenueCat, JavaScript clocks):
+# 10^11 seconds is the year 5138, 10^11 milliseconds is 1973.
+MILLISECONDS_THRESHOLD = 100_000_000_000
+
+
+def event_time(value: Any) -> int | None:
+    """A provider's event time -> whole unix seconds, whatever its form: seconds or
+    milliseconds (a number or digits in a string), or ISO 8601 / RFC 3339 text. None when
+    absent or unreadable, so that the caller falls back to the next best time."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").replace(".", "", 1).isdigit() and text.isascii():
+            value = float(text)
+        else:
+            return iso_time(text)
+    if isinstance(value, (int, float)):
+        if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities
+            return None
+        seconds = value / 1000 if abs(value) >= MILLISECONDS_THRESHOLD else value
+        return int(seconds // 1)
+    return None
+
+
 def iso_time(value: Any) -> int | None:
-    """RFC 3339 / ISO 8601 text -> unix seconds; None when absent or unreadable."""
+    """RFC 3339 / ISO 8601 text -> unix seconds (UTC when it names no offset); None when
+    absent or unreadable."""
     if not isinstance(value, str) or not value:
         return None
     try:
-        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return int(parsed.timestamp())
 
 
 def parse_json_object(body: bytes) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from pushbridge.providers.base import (
     Provider,
     any_signature_matches,
     check_timestamp,
-    iso_time,
+    event_time,
     keys_from_secrets,
     parse_int,
     parse_json_object,
@@ -111,11 +111,8 @@ def parse(
     event_id = jmespath.search(options.event_id, payload)
     if not isinstance(event_id, str | int) or isinstance(event_id, bool) or event_id == "":
         event_id = "body_" + hashlib.sha256(body).hexdigest()[:40]  # a redelivery has the same body
-    time = jmespath.search(options.event_time, payload) if options.event_time else None
-    if isinstance(time, str):
-        time = iso_time(time)
-    elif not isinstance(time, int) or isinstance(time, bool):
-        time = None
+    # Seconds, milliseconds or ISO 8601, whichever the backend sends.
+    time = event_time(jmespath.search(options.event_time, payload)) if options.event_time else None
     return [ProviderEvent(id=str(event_id), type=event_type, time=time, payload=payload)]
 
 

@@ -27,13 +27,15 @@ import threading
 import time
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from pushbridge.adapters.http import get_json, shared_pool
 from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
 from pushbridge.providers.base import Headers, Provider, parse_json_object, require_header
+from pushbridge.urls import require_https
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 PLAY_API_URL = "https://androidpublisher.googleapis.com"
@@ -59,6 +61,12 @@ class GooglePlayOptions(BaseModel):
     lookup_user: bool = True  # read obfuscatedAccountId from the Play Developer API
     certs_url: str = GOOGLE_CERTS_URL
     api_url: str = PLAY_API_URL
+
+    @field_validator("certs_url", "api_url")
+    @classmethod
+    def _https(cls, url: str, info) -> str:
+        # The certificates decide what is verified; the API gets our access token.
+        return require_https(url, what=f"options.{info.field_name}")
 
 
 class _Certs:
@@ -100,11 +108,14 @@ def verify(
         raise SignatureInvalid("expected Authorization: Bearer <OIDC token>", reason="malformed_signature_header")
     try:
         kid = pyjwt.get_unverified_header(token).get("kid")
+        if kid is not None and not isinstance(kid, str):  # a list here made the cache lookup raise
+            raise SignatureInvalid("push token's kid is not a string", reason="malformed_signature_header")
         claims = google_jwt.decode(
             token, certs=_certs.get(options.certs_url, kid), audience=options.audience, clock_skew_in_seconds=60
         )
-    except (ValueError, google.auth.exceptions.GoogleAuthError, pyjwt.PyJWTError) as exc:
-        raise SignatureInvalid(f"push token not verified: {str(exc)[:120]}") from None
+    except (ValueError, TypeError, google.auth.exceptions.GoogleAuthError, pyjwt.PyJWTError) as exc:
+        # TypeError: google-auth compares `iat`/`exp` as numbers after the signature check.
+        raise SignatureInvalid(f"push token not verified: {type(exc).__name__}") from None
     if claims.get("iss") not in _ISSUERS:
         raise SignatureInvalid("push token not issued by Google")
     if claims.get("email") != options.service_account_email or claims.get("email_verified") is not True:
@@ -138,14 +149,18 @@ def _envelope(body: bytes) -> dict[str, Any]:
 def _purchase(notification: dict[str, Any], service_account_key: str, api_url: str) -> dict[str, Any] | None:
     """The purchase from the Play Developer API, for its obfuscatedAccountId."""
     package = notification.get("packageName")
-    if sub := notification.get("subscriptionNotification"):
-        path = (
-            f"/androidpublisher/v3/applications/{package}/purchases/subscriptionsv2/tokens/{sub.get('purchaseToken')}"
-        )
-    elif one := notification.get("oneTimeProductNotification"):
-        path = f"/androidpublisher/v3/applications/{package}/purchases/products/{one.get('sku')}/tokens/{one.get('purchaseToken')}"
+    sub, one = _section(notification, "subscriptionNotification"), _section(notification, "oneTimeProductNotification")
+    if sub:
+        template, parts = "{}/purchases/subscriptionsv2/tokens/{}", (package, sub.get("purchaseToken"))
+    elif one:
+        template, parts = "{}/purchases/products/{}/tokens/{}", (package, one.get("sku"), one.get("purchaseToken"))
     else:
         return None
+    if not all(isinstance(part, str) and part not in ("", ".", "..") for part in parts):
+        return None
+    # Quoted, and no dot segments (urllib3 resolves them): a token or sku must not reach
+    # another path of the API with our access token.
+    path = "/androidpublisher/v3/applications/" + template.format(*(quote(part, safe="") for part in parts))
     token = _access_token(service_account_key)
     return get_json(api_url + path, what="the Play Developer API", headers={"Authorization": f"Bearer {token}"})
 
@@ -185,15 +200,27 @@ def parse(
     if not isinstance(message_id, str) or not message_id:
         raise MalformedPayload("a Pub/Sub push needs message.messageId")
     millis = notification.get("eventTimeMillis")
-    time_ = int(millis) // 1000 if isinstance(millis, str | int) and str(millis).isdigit() else None
+    digits = str(millis) if isinstance(millis, str | int) and not isinstance(millis, bool) else ""
+    time_ = int(digits) // 1000 if digits.isascii() and digits.isdigit() and len(digits) <= 19 else None
     return [ProviderEvent(id=message_id, type=_type(notification), time=time_, payload=verified)]
 
 
+def _section(notification: dict[str, Any], name: str) -> dict[str, Any]:
+    value = notification.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _code(section: dict[str, Any]) -> int | str:
+    code = section.get("notificationType")
+    return code if isinstance(code, int) and not isinstance(code, bool) else str(code)[:20]
+
+
 def _type(notification: dict[str, Any]) -> str:
-    if sub := notification.get("subscriptionNotification"):
-        return SUBSCRIPTION_TYPES.get(sub.get("notificationType"), f"SUBSCRIPTION_{sub.get('notificationType')}")
-    if one := notification.get("oneTimeProductNotification"):
-        return ONE_TIME_TYPES.get(one.get("notificationType"), f"ONE_TIME_PRODUCT_{one.get('notificationType')}")
+    # Sections and codes are read defensively: a wrong JSON type is an unknown type, not a 500.
+    if sub := _section(notification, "subscriptionNotification"):
+        return SUBSCRIPTION_TYPES.get(_code(sub), f"SUBSCRIPTION_{_code(sub)}")  # type: ignore[call-overload]
+    if one := _section(notification, "oneTimeProductNotification"):
+        return ONE_TIME_TYPES.get(_code(one), f"ONE_TIME_PRODUCT_{_code(one)}")  # type: ignore[call-overload]
     if "voidedPurchaseNotification" in notification:
         return "VOIDED_PURCHASE"
     if "testNotification" in notification:

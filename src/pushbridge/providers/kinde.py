@@ -14,6 +14,7 @@ token names a ``kid`` the cache does not know (Kinde rotated its keys).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -36,6 +37,8 @@ class KindeOptions(BaseModel):
 
     domain: str | None = None  # myapp.kinde.com (or your custom domain)
     jwks_url: str | None = None  # instead of domain
+    # The tokens' `iss`: by default https://<domain>, or the scheme and host of jwks_url.
+    issuer: str | None = None
 
     @model_validator(mode="after")
     def _one_source_of_keys(self) -> KindeOptions:
@@ -49,6 +52,15 @@ class KindeOptions(BaseModel):
     @property
     def url(self) -> str:
         return self.jwks_url or f"https://{self.domain}/.well-known/jwks"
+
+    @property
+    def expected_issuer(self) -> str:
+        if self.issuer:
+            return self.issuer
+        if self.domain:
+            return f"https://{self.domain}"
+        url = urlparse(self.url)
+        return f"{url.scheme}://{url.netloc}"
 
 
 def _client(url: str) -> Any:
@@ -76,14 +88,39 @@ def verify(
     try:
         token = body.decode("ascii").strip()
         key = _client(options.url).get_signing_key_from_jwt(token)
-        claims = jwt.decode(token, key.key, algorithms=ALGORITHMS, options={"verify_aud": False}, leeway=tolerance)
+        # The issuer is another tenant's tokens' difference; `exp` is required so that a token
+        # cannot be replayed forever. Times are checked below against the injected clock, not
+        # PyJWT's own, so that tests need no wall time.
+        claims = jwt.decode(
+            token, key.key, algorithms=ALGORITHMS, issuer=options.expected_issuer,
+            options={"verify_aud": False, "verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                     "require": ["exp", "iss"]},
+        )  # fmt: skip
     except jwt.PyJWKClientConnectionError:
         raise DependencyUnavailable("cannot fetch Kinde's JWKS", reason="jwks_unavailable") from None
     except (UnicodeDecodeError, jwt.PyJWTError) as exc:
         raise SignatureInvalid(f"not a valid Kinde webhook token: {type(exc).__name__}") from None
     if not isinstance(claims, dict):
         raise SignatureInvalid("not a valid Kinde webhook token")
+    _check_times(claims, now=now, leeway=tolerance)
     return claims
+
+
+def _check_times(claims: dict[str, Any], *, now: float, leeway: int) -> None:
+    def seconds(name: str) -> float | None:
+        value = claims.get(name)
+        if value is None and name != "exp":
+            return None
+        # JSON as PyJWT reads it also takes NaN and Infinity: an `exp` of Infinity never expires.
+        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+            raise SignatureInvalid(f"Kinde webhook token: `{name}` is not a number", reason="token_claims_invalid")
+        return float(value)
+
+    expires, not_before = seconds("exp"), seconds("nbf")
+    if expires is not None and now > expires + leeway:
+        raise SignatureInvalid("Kinde webhook token has expired", reason="timestamp_outside_tolerance")
+    if not_before is not None and now < not_before - leeway:
+        raise SignatureInvalid("Kinde webhook token is not valid yet", reason="timestamp_outside_tolerance")
 
 
 def parse(

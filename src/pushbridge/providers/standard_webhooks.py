@@ -29,6 +29,7 @@ from pushbridge.providers.base import (
     Provider,
     any_signature_matches,
     check_timestamp,
+    event_time,
     keys_from_secrets,
     parse_int,
     parse_json_object,
@@ -104,13 +105,11 @@ def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list
     payload = parse_json_object(body)
     msg_id, timestamp_text = _headers(headers, ("id", "timestamp"))
     event_type = payload.get("type")
-    # Clerk's payload carries `timestamp` in milliseconds; the header is whole seconds.
-    stamp = payload.get("timestamp")
-    time = (
-        stamp // 1000
-        if isinstance(stamp, int) and not isinstance(stamp, bool)
-        else parse_int(timestamp_text, "webhook-timestamp")
-    )
+    # The payload's `timestamp` is when it happened: milliseconds from Clerk, ISO 8601 in the
+    # Standard Webhooks spec, seconds from others. The header (whole seconds) is when it was sent.
+    time = event_time(payload.get("timestamp"))
+    if time is None:
+        time = parse_int(timestamp_text, "webhook-timestamp")
     return [
         ProviderEvent(id=msg_id, type=event_type if isinstance(event_type, str) else "", time=time, payload=payload)
     ]

@@ -4,7 +4,6 @@ cached, and refreshed when Kinde rotates its key."""
 from __future__ import annotations
 
 import json
-import time
 
 import jwt
 import pytest
@@ -19,7 +18,9 @@ from tests.support.samples import payload
 from tests.support.token_keys import KeyServer, RsaKey
 
 provider = PROVIDERS["kinde"]
-CLAIMS = payload("kinde", "user.created")
+NOW = 1_795_703_760  # the injected clock: tokens are signed for it, whatever the wall time
+ISSUER = "https://your-business.kinde.com"
+CLAIMS = {**payload("kinde", "user.created"), "iss": ISSUER, "iat": NOW, "exp": NOW + 600}
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +38,9 @@ def keys(key_server):
     kinde._clients.clear()
 
 
-def _verify(server: KeyServer, token: str) -> dict:
+def _verify(server: KeyServer, token: str, *, now: float = NOW) -> dict:
     return provider.verify(
-        token.encode(), Headers(), [], tolerance=300, now=time.time(), options=KindeOptions(jwks_url=server.url)
+        token.encode(), Headers(), [], tolerance=300, now=now, options=KindeOptions(jwks_url=server.url, issuer=ISSUER)
     )
 
 
@@ -114,9 +115,46 @@ def test_tampered_and_expired_tokens_are_rejected(keys):
     with pytest.raises(SignatureInvalid):
         _verify(keys, f"{header}.{tampered_body}.{signature}")
     with pytest.raises(SignatureInvalid):
-        _verify(keys, key.token({**CLAIMS, "exp": int(time.time()) - 3600}))
+        _verify(keys, key.token({**CLAIMS, "exp": NOW - 3600}))
     with pytest.raises(SignatureInvalid):
         _verify(keys, "not a jwt")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"iss": "https://another-business.kinde.com"},  # another tenant's token
+        {"iss": None},
+        {"iss": ["https://your-business.kinde.com"]},
+        {"exp": None},  # no expiry: valid forever
+        {"exp": "9999999999"},
+        {"exp": float("inf")},
+        {"nbf": NOW + 3600},
+    ],
+    ids=["other-issuer", "no-issuer", "issuer-list", "no-exp", "exp-text", "exp-infinity", "not-yet-valid"],
+)
+def test_the_issuer_and_an_expiry_are_required(keys, change):
+    key = RsaKey("kid-1")
+    keys.publish(key)
+    claims = {k: v for k, v in {**CLAIMS, **change}.items() if v is not None}
+    with pytest.raises(SignatureInvalid):
+        _verify(keys, key.token(claims))
+
+
+def test_expiry_is_checked_against_the_injected_clock(keys):
+    key = RsaKey("kid-1")
+    keys.publish(key)
+    token = key.token(CLAIMS)
+    _verify(keys, token, now=NOW + 600 + 300)  # within the leeway
+    with pytest.raises(SignatureInvalid, match="expired"):
+        _verify(keys, token, now=NOW + 600 + 301)
+
+
+def test_the_default_issuer_is_the_kinde_domain():
+    assert KindeOptions(domain="myapp.kinde.com").expected_issuer == "https://myapp.kinde.com"
+    assert (
+        KindeOptions(jwks_url="https://auth.example.com/.well-known/jwks").expected_issuer == "https://auth.example.com"
+    )
 
 
 def test_jwks_unreachable_is_our_problem_503(keys):
