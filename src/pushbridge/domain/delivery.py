@@ -175,10 +175,11 @@ class DeliveryService:
         if isinstance(command, DeleteUser):
             stale = mark.registered_at is not None and mark.registered_at > at
             if not stale:
-                self._fences.deleted(command.application, command.user_id, at)
+                if mark.deleted_at is None or at > mark.deleted_at:  # only a write that moves it
+                    self._fences.deleted(command.application, command.user_id, at)
                 return False
         elif mark.deleted_at is None or at > mark.deleted_at:
-            if isinstance(command, RegisterUser):
+            if isinstance(command, RegisterUser) and (mark.registered_at is None or at > mark.registered_at):
                 self._fences.registered(command.application, command.user_id, at)
             return False
         count("CommandsFenced")
