@@ -31,20 +31,20 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory lint
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/cfn-lint template.yaml
 
 check: $(STAMP)
 	$(BIN)/pushbridge check
 
 events: $(STAMP)
-	$(BIN)/python -m pushbridge.devtools.sample_events events
+	$(BIN)/python -m pushbridge_dev.devtools.sample_events events
 
 # A moto server standing in for SQS, DynamoDB and Secrets Manager, for `sam local invoke`
 # with events/env.json (no AWS account needed). Runs until you stop it.
 local-aws: $(STAMP)
-	$(BIN)/moto_server -H 0.0.0.0 -p 5000 & sleep 2; $(BIN)/python -m pushbridge.devtools.local_aws; wait
+	$(BIN)/moto_server -H 0.0.0.0 -p 5000 & sleep 2; $(BIN)/python -m pushbridge_dev.devtools.local_aws; wait
 
 dev: $(STAMP)
 	$(BIN)/pushbridge dev
@@ -57,6 +57,7 @@ soak: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH)
 
+# sam build runs src/Makefile (BuildMethod: makefile): needs python3.13 on PATH, no Docker.
 build: lint
 	sam build
 

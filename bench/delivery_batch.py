@@ -15,10 +15,10 @@ from bench.timing import output_discarded
 from bench.workload import command_batches
 from pushbridge.adapters import http
 from pushbridge.adapters.pushwoosh import PushwooshClient
-from pushbridge.devtools.events import LambdaContext
-from pushbridge.devtools.memory_idempotency import InMemoryPersistenceLayer
 from pushbridge.handlers import delivery
 from pushbridge.models.command import parse_message
+from pushbridge_dev.devtools.events import LambdaContext
+from pushbridge_dev.devtools.memory_idempotency import InMemoryPersistenceLayer
 from tests.support.pushwoosh_server import FakePushwoosh
 
 LATENCY = 0.05

@@ -37,7 +37,7 @@ def first(function: str, event_file: str) -> dict[str, Any]:
     started = time.perf_counter()
     handler = importlib.import_module(MODULES[function])
     imported = time.perf_counter()
-    from pushbridge.devtools.events import LambdaContext
+    from pushbridge_dev.devtools.events import LambdaContext
 
     with open(event_file) as f:
         event = json.load(f)
@@ -83,7 +83,7 @@ def load(function: str, events_file: str) -> dict[str, Any]:
     boto3.DEFAULT_SESSION.events.register("before-call", count_call)
     boto3.DEFAULT_SESSION.events.register("before-parameter-build.sqs.SendMessageBatch", count_messages)
     handler = importlib.import_module(MODULES[function])
-    from pushbridge.devtools.events import LambdaContext
+    from pushbridge_dev.devtools.events import LambdaContext
 
     sign = _signer() if function == "ingest" else None
     context, warm, bad, units, examples = LambdaContext(), 0, 0, 0, []
@@ -127,10 +127,10 @@ def peak_rss_mib() -> float:
 def _signer() -> Any:
     """Sign as each provider does, just before the webhook is handled (as it would arrive)."""
     from pushbridge.config.loader import load_config
-    from pushbridge.devtools.events import http_api_event
-    from pushbridge.devtools.local_secrets import load_signing_secrets
-    from pushbridge.devtools.samples import signed_headers
     from pushbridge.settings import IngestSettings
+    from pushbridge_dev.devtools.events import http_api_event
+    from pushbridge_dev.devtools.local_secrets import load_signing_secrets
+    from pushbridge_dev.devtools.samples import signed_headers
 
     settings = IngestSettings.from_env()
     config = load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application)

@@ -20,10 +20,10 @@ import stripe
 from bench.report import Row, ms
 from bench.timing import output_discarded, per_call
 from pushbridge.adapters.secrets import StaticJson
-from pushbridge.devtools.events import LambdaContext, http_api_event
 from pushbridge.domain.ingest import IngestService
 from pushbridge.handlers import ingest
 from pushbridge.observability import logger
+from pushbridge_dev.devtools.events import LambdaContext, http_api_event
 from tests.support.presets import CONFIG
 from tests.support.samples import CLERK_SECRET, SIGNING_SECRETS, STRIPE_SECRET, payload
 from tests.support.signing import standard_webhook_headers, stripe_headers

@@ -9,10 +9,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from pushbridge.devtools.events import http_api_event, sqs_record
-from pushbridge.devtools.local_secrets import load_signing_secrets
-from pushbridge.devtools.samples import signed_headers
 from pushbridge.models.command import Origin, PostEvent, RegisterUser, messages_for
+from pushbridge_dev.devtools.events import http_api_event, sqs_record
+from pushbridge_dev.devtools.local_secrets import load_signing_secrets
+from pushbridge_dev.devtools.samples import signed_headers
 from tests.soak.run import GENERATORS
 from tests.support.presets import CONFIG
 from tests.support.samples import APPLICATION, payload

@@ -144,7 +144,7 @@ def _forbidden() -> set[str]:
     from tests.support import samples
 
     secrets = {v for v in samples.SIGNING_SECRETS.values()} | {samples.PUSHWOOSH_TOKEN, "pw-token-ROTATED"}
-    sample = _json.loads(resources.files("pushbridge.devtools").joinpath("sample_secrets.json").read_text())
+    sample = _json.loads(resources.files("pushbridge_dev.devtools").joinpath("sample_secrets.json").read_text())
     secrets |= {v for k, v in sample.items() if not k.startswith("_")}
     emails = set()
     for path in Path(samples.PAYLOADS).glob("*/*.json"):

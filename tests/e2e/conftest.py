@@ -21,7 +21,7 @@ class DevProcess:
     def __init__(self, env: dict[str, str], *args: str) -> None:
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pushbridge.cli", "dev", "--port", "0", *args],
+            [sys.executable, "-m", "pushbridge_dev.cli", "dev", "--port", "0", *args],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
         )  # fmt: skip
         self._reader = threading.Thread(target=self._read, daemon=True)

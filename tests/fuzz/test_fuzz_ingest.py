@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pushbridge.adapters.secrets import StaticJson
-from pushbridge.devtools.samples import signed_headers
 from pushbridge.domain.ingest import IngestService
 from pushbridge.errors import DependencyUnavailable, WebhookRejected
 from pushbridge.handlers import ingest
 from pushbridge.providers import PROVIDERS
 from pushbridge.providers.base import Headers
+from pushbridge_dev.devtools.samples import signed_headers
 from tests.support.apigw import LambdaContext, http_api_event
 from tests.support.presets import CONFIG
 from tests.support.samples import PAYLOADS, SIGNING_SECRETS

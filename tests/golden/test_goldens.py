@@ -30,10 +30,10 @@ import yaml
 from pushbridge.adapters.command_queue import SqsCommandQueue
 from pushbridge.adapters.secrets import SecretsManagerJson, StaticJson
 from pushbridge.config.loader import Config, parse_config
-from pushbridge.devtools.samples import signed_headers
 from pushbridge.domain.ingest import IngestService
 from pushbridge.handlers import cognito, ingest
 from pushbridge.providers import google_play, kinde
+from pushbridge_dev.devtools.samples import signed_headers
 from tests.support.apigw import LambdaContext
 from tests.support.apple_chain import AppleLikeChain
 from tests.support.samples import APPLICATION, PAYLOADS, SIGNING_SECRETS

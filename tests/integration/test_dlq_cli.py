@@ -9,7 +9,7 @@ import boto3
 from botocore.stub import Stubber
 
 from pushbridge.adapters.command_queue import DeadLetterAdmin
-from pushbridge.cli import main
+from pushbridge_dev.cli import main
 from tests.support.pushwoosh_server import Fault
 from tests.support.samples import STRIPE_SECRET, payload_bytes
 from tests.support.signing import stripe_headers

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from pushbridge.devtools.samples import signed_headers
 from pushbridge.handlers import ingest
+from pushbridge_dev.devtools.samples import signed_headers
 from tests.support.apigw import LambdaContext, http_api_event
 from tests.support.presets import CONFIG
 from tests.support.samples import OKTA_AUTH, PAYLOADS, SIGNING_SECRETS

@@ -23,7 +23,7 @@ import json, sys
 
 handler = __import__(sys.argv[1], fromlist=["lambda_handler"])
 at_import = sorted(sys.modules)
-from pushbridge.devtools.events import LambdaContext  # noqa: E402 (after the measurement)
+from pushbridge_dev.devtools.events import LambdaContext  # noqa: E402 (after the measurement)
 answer = handler.lambda_handler(json.loads(sys.argv[2]), LambdaContext())
 print(json.dumps({"at_import": at_import, "loaded": sorted(sys.modules), "answer": answer}))
 """
@@ -55,9 +55,9 @@ def _loaded(modules: list[str], prefix: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def ingest(aws) -> dict:
-    from pushbridge.devtools.events import http_api_event
-    from pushbridge.devtools.local_secrets import load_signing_secrets
     from pushbridge.providers import PROVIDERS
+    from pushbridge_dev.devtools.events import http_api_event
+    from pushbridge_dev.devtools.local_secrets import load_signing_secrets
     from tests.support.samples import payload_bytes
 
     body = payload_bytes("stripe", "invoice.paid")
@@ -70,9 +70,9 @@ def ingest(aws) -> dict:
 
 @pytest.fixture(scope="module")
 def delivery(aws, pushwoosh_server) -> dict:
-    from pushbridge.devtools.events import sqs_event_for
-    from pushbridge.devtools.samples import parse_sample
     from pushbridge.domain.mapping import map_event
+    from pushbridge_dev.devtools.events import sqs_event_for
+    from pushbridge_dev.devtools.samples import parse_sample
     from tests.support.presets import CONFIG
     from tests.support.samples import payload_bytes
 

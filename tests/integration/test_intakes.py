@@ -29,14 +29,14 @@ def intakes(stack):
     eventbridge.use(None)
 
 
-def test_post_confirmation_returns_the_event_unchanged_and_enqueues_register_and_signup(intakes, pushwoosh):
+def test_post_confirmation_returns_the_event_unchanged_and_enqueues_signup(intakes, pushwoosh):
     event = payload("cognito", "PostConfirmation_ConfirmSignUp")
     assert cognito.lambda_handler(copy.deepcopy(event), LambdaContext("cognito", 5)) == event
-    assert sorted(c["method"] for c in intakes.peek()) == ["post_event", "register_user"]
+    # custom:pushwoosh_hwid is client-writable by default: no registerUser until the source opts in.
+    assert [c["method"] for c in intakes.peek()] == ["post_event"]
     intakes.drain()
-    by_path = {c.path: c.json for c in pushwoosh.calls()}
-    assert by_path["/json/1.3/registerUser"]["request"] == {"userId": SUB, "application": "ABCDE-12345", "hwid": HWID}
-    assert by_path["/json/1.3/postEvent"]["request"]["event"] == "SignUp"
+    [sign_up] = pushwoosh.calls()
+    assert sign_up.json["request"]["event"] == "SignUp" and HWID not in str(sign_up.json)
 
 
 def test_post_authentication_is_a_login_each_time_and_cognitos_retry_is_not_a_second(intakes, pushwoosh):
@@ -55,7 +55,7 @@ def test_a_failing_queue_never_blocks_the_user(intakes, log_lines):
     event = payload("cognito", "PostConfirmation_ConfirmSignUp")
     assert cognito.lambda_handler(copy.deepcopy(event), LambdaContext("cognito", 5)) == event
     failed = {json.loads(line)["command_id"] for line in log_lines if '"could not queue"' in line}
-    assert len(failed) == 2  # one line per command, with what the runbook needs
+    assert failed and all(len(command_id) == 64 for command_id in failed)  # one line per command
 
 
 def test_cognito_is_not_reachable_over_http(intakes):

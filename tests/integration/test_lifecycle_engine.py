@@ -15,9 +15,9 @@ from pushbridge.adapters.command_queue import SqsCommandQueue
 from pushbridge.adapters.secrets import SecretsManagerJson
 from pushbridge.config.loader import Config, parse_config
 from pushbridge.config.schema import Expr
-from pushbridge.devtools.samples import signed_headers
 from pushbridge.domain.ingest import IngestService
 from pushbridge.handlers import ingest
+from pushbridge_dev.devtools.samples import signed_headers
 from tests.support.samples import APPLICATION, BACKEND_SECRET, CLERK_SECRET, REVENUECAT_AUTH, payload
 from tests.support.signing import standard_webhook_headers
 

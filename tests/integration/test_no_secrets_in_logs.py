@@ -71,7 +71,7 @@ def test_no_secret_token_signature_email_or_payload_in_any_log_line(stack, pushw
     logged = "\n".join(log_lines) + out + err
     messages = [json.loads(line)["message"] for line in log_lines if line.startswith("{")]
     assert len(messages) > 10, "the flow should have logged plenty"
-    assert {"webhook accepted", "webhook rejected", "Pushwoosh refused the command; parked in the DLQ"} <= set(messages)
+    assert {"webhook", "Pushwoosh refused the command; parked in the DLQ"} <= set(messages)
     leaks = sorted(f for f in forbidden if len(f) >= 6 and f in logged)
     assert leaks == []
 

@@ -41,7 +41,7 @@ NOW = 1_750_000_000  # the ingest clock, frozen (tests/integration/conftest.py)
 
 
 def _signed(now: int) -> dict[str, str]:
-    from pushbridge.devtools.samples import signed_headers
+    from pushbridge_dev.devtools.samples import signed_headers
 
     return signed_headers(CONFIG.sources["backend"], BODY, BACKEND_SECRET, now=now)
 
@@ -144,4 +144,33 @@ def test_secrets_manager_down_on_a_warm_container_after_the_cache_expired_is_a_5
     body = payload_bytes(source, "user.deleted" if source == "clerk" else "invoice.paid")
     status, answer = stack.post(source, body, {})
     assert (status, answer["reason"]) == (503, "secrets_unavailable")
+    assert stack.queued() == 0
+
+
+def test_two_containers_never_run_one_users_command_at_once_and_a_late_redelivery_is_replayed(stack, pushwoosh):
+    """The guarantee the one-write idempotency layer relies on, on the (moto) FIFO queue: while
+    one delivery holds a user's message, a second container polling the queue gets nothing of
+    that group; a provider's retry after FIFO's 5-minute deduplication window (the same command
+    queued again) is answered from the completed record without a second call."""
+    import json
+
+    assert stack.post("backend", BODY, _signed(int(time.time())))[0] == 202
+    [message] = stack.sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10,
+                                          AttributeNames=["All"], VisibilityTimeout=0)["Messages"]  # fmt: skip
+    pushwoosh.script(Fault(200, SUCCESS, delay=0.8))  # the first delivery is slow
+    answers: list[object] = []
+    first = threading.Thread(target=lambda: answers.append(stack.deliver_once()))
+    first.start()
+    time.sleep(0.3)  # the first container has received the message and is calling Pushwoosh
+    assert stack.deliver_once() is None  # a second container: nothing of that group to receive
+    first.join()
+    assert answers[0] == {"batchItemFailures": []}
+    assert len(pushwoosh.calls()) == 2  # registerUser + postEvent, once each
+
+    late = json.loads(message["Body"])  # the same commands, queued again much later
+    stack.sqs.send_message(QueueUrl=stack.queue_url, MessageBody=json.dumps(late),
+                           MessageGroupId=message["Attributes"]["MessageGroupId"],
+                           MessageDeduplicationId="after-the-fifo-window")  # fmt: skip
+    stack.drain()
+    assert len(pushwoosh.calls()) == 2
     assert stack.queued() == 0

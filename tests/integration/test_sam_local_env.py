@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pushbridge.devtools.local_secrets import load_signing_secrets
 from pushbridge.handlers import delivery, ingest
 from pushbridge.providers import PROVIDERS
+from pushbridge_dev.devtools.local_secrets import load_signing_secrets
 from tests.support.apigw import LambdaContext
 from tests.support.moto_stack import moto_stack
 

@@ -19,12 +19,12 @@ import pytest
 import snapshot_restore_py
 
 from pushbridge.adapters import http
-from pushbridge.devtools.events import LambdaContext, http_api_event, sqs_event_for
-from pushbridge.devtools.local_secrets import load_signing_secrets
-from pushbridge.devtools.samples import parse_sample
 from pushbridge.domain.mapping import map_event
 from pushbridge.handlers import delivery, ingest
 from pushbridge.providers import PROVIDERS
+from pushbridge_dev.devtools.events import LambdaContext, http_api_event, sqs_event_for
+from pushbridge_dev.devtools.local_secrets import load_signing_secrets
+from pushbridge_dev.devtools.samples import parse_sample
 from tests.support.moto_stack import moto_stack
 from tests.support.presets import CONFIG
 from tests.support.samples import APPLICATION, payload

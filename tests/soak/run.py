@@ -20,11 +20,11 @@ from typing import Any
 import urllib3
 
 from pushbridge.adapters.pushwoosh import PushwooshClient, request_for
-from pushbridge.devtools import local_queue
-from pushbridge.devtools.dev_server import Console, DevServer
-from pushbridge.devtools.samples import parse_sample, signed_headers
 from pushbridge.domain.mapping import map_event
 from pushbridge.models.command import parse_message
+from pushbridge_dev.devtools import local_queue
+from pushbridge_dev.devtools.dev_server import Console, DevServer
+from pushbridge_dev.devtools.samples import parse_sample, signed_headers
 from tests.support.presets import CONFIG
 from tests.support.pushwoosh_server import FakePushwoosh, Fault
 from tests.support.samples import PUSHWOOSH_TOKEN, SIGNING_SECRETS, payload

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pushbridge.devtools.events import LambdaContext, sqs_record
-from pushbridge.devtools.events import http_api_event as _http_api_event
+from pushbridge_dev.devtools.events import LambdaContext, sqs_record
+from pushbridge_dev.devtools.events import http_api_event as _http_api_event
 
 __all__ = ["LambdaContext", "http_api_event", "sqs_fifo_event"]
 

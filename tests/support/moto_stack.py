@@ -16,7 +16,7 @@ def moto_stack(**stack_options: str) -> Iterator[tuple[str, dict[str, str]]]:
     from moto.server import ThreadedMotoServer
     from werkzeug.serving import WSGIRequestHandler
 
-    from pushbridge.devtools.local_aws import create_local_stack
+    from pushbridge_dev.devtools.local_aws import create_local_stack
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
     # The development server writes headers and body apart: with Nagle on, every AWS call

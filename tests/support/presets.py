@@ -7,8 +7,8 @@ from typing import Any
 
 from pushbridge.adapters.pushwoosh import request_for
 from pushbridge.config.loader import load_config
-from pushbridge.devtools.samples import parse_sample
 from pushbridge.domain.mapping import map_event
+from pushbridge_dev.devtools.samples import parse_sample
 from tests.support.samples import APPLICATION, PAYLOADS
 
 CONFIG = load_config(Path(__file__).resolve().parents[2] / "src" / "pushbridge.yaml", default_application=APPLICATION)

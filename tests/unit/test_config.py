@@ -38,7 +38,9 @@ def test_the_shipped_config_is_valid_and_uses_the_presets():
         "stripe-invoice-paid",
         "stripe-invoice-payment-failed",
     ]
-    assert [rule.method for _, rule in config.sources["clerk"].rules] == ["register_user", "delete_user", "post_event"]
+    assert [rule.method for _, rule in config.sources["clerk"].rules] == [
+        "register_user", "post_event", "register_user", "delete_user", "post_event"
+    ]  # fmt: skip
 
 
 def test_a_user_rule_with_a_preset_name_replaces_it_in_place_and_others_are_appended():
@@ -59,12 +61,14 @@ sources:
     rules = config.sources["clerk"].rules
     assert [name for name, _ in rules] == [
         "clerk-user-created",
+        "clerk-user-created-signup",
+        "clerk-user-updated-register",
         "clerk-user-deleted",
         "clerk-session-created",
         "clerk-rule-1",
     ]
-    assert rules[2][1].post_event.event.literal == "SignIn"
-    assert rules[3][1].matches("organization.updated")
+    assert rules[4][1].post_event.event.literal == "SignIn"
+    assert rules[5][1].matches("organization.updated")
 
 
 def test_preset_false_keeps_only_the_users_rules():

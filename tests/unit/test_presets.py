@@ -50,15 +50,25 @@ EXPECTED = {
     ("stripe", "invoice.payment_failed"): [
         _post_event("PaymentFailed", {"amount": 1999, "currency": "eur", "attempt_count": 2, "billing_reason": "subscription_cycle"}, 1795710580)
     ],
+    # The app's own id (external_id) wherever Clerk carries it; the hwid from public/private metadata.
     ("clerk", "user.created"): [
-        ("/json/1.3/registerUser", {"request": {"userId": "user_29w83sxmDNGwOuEthce5gg56FcC", "application": APPLICATION, "hwid": HWID}})
+        ("/json/1.3/registerUser", {"request": {"userId": "567772", "application": APPLICATION, "hwid": HWID}}),
+        _post_event("SignUp", {"provider": "clerk"}, 1795710500, user="567772"),
+    ],
+    # Only unsafe_metadata (the browser writes it) holds an hwid: SignUp without one, no registerUser.
+    ("clerk", "user.created.unsafe_metadata"): [
+        _post_event("SignUp", {"provider": "clerk"}, 1795710510, user="user_2pLqRsTuVwXyZaBcDeFgHiJkLmN", hwid=None)
+    ],
+    ("clerk", "user.updated"): [
+        ("/json/1.3/registerUser", {"request": {"userId": "567772", "application": APPLICATION, "hwid": "3c1f0d9e2b7a48c6a5e4d3c2b1a09f8e"}})
     ],
     ("clerk", "user.deleted"): [
-        ("/api/v2/device-api/deleteUser", {"application": APPLICATION, "user_id": "user_29w83sxmDNGwOuEthce5gg56FcC"})
+        ("/api/v2/device-api/deleteUser", {"application": APPLICATION, "user_id": "567772"})
     ],
     ("clerk", "session.created"): [
-        _post_event("Login", {}, 1795710560, user="user_29w83sxmDNGwOuEthce5gg56FcC", hwid=None)
+        _post_event("Login", {"provider": "clerk"}, 1795710560, user="567772", hwid=None)
     ],
+    ("clerk", "session.created.impersonated"): [],
 }  # fmt: skip
 
 
@@ -87,7 +97,8 @@ def test_sample_maps_to_the_exact_pushwoosh_request(provider, name):
     [event] = _events(provider, name)
     mapped = map_event(CONFIG.sources[provider], event, received_at=0.0)
     assert [request_for(command) for command in mapped.commands] == EXPECTED[(provider, name)]
-    assert mapped.skipped == []
+    # Only unsafe_metadata holds an hwid there: the registration is skipped (and counted).
+    assert mapped.skipped == [] or name == "user.created.unsafe_metadata"
 
 
 def test_session_created_is_sent_without_hwid_and_flagged():
@@ -96,14 +107,16 @@ def test_session_created_is_sent_without_hwid_and_flagged():
     assert mapped.without_hwid == ["clerk-session-created"]
 
 
-def test_user_created_without_a_hwid_is_skipped_not_sent():
+def test_user_created_without_a_hwid_still_signs_up_and_counts_the_skipped_registration():
     body = payload("clerk", "user.created")
-    body["data"]["unsafe_metadata"] = {}
+    body["data"]["public_metadata"] = {}
     [event] = PROVIDERS["clerk"].parse(
         __import__("json").dumps(body).encode(), Headers({"svix-id": "msg_1", "svix-timestamp": "1"})
     )
     mapped = map_event(CONFIG.sources["clerk"], event, received_at=0.0)
-    assert mapped.commands == []
+    assert [(c.origin.rule, c.event, c.hwid) for c in mapped.commands] == [
+        ("clerk-user-created-signup", "SignUp", None)
+    ]
     assert [(s.rule, s.reason) for s in mapped.skipped] == [("clerk-user-created", "no_hwid")]
 
 

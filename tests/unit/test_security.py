@@ -8,10 +8,10 @@ import hmac
 
 import pytest
 
-from pushbridge.devtools.samples import signed_headers
 from pushbridge.errors import SignatureInvalid
 from pushbridge.providers import base
 from pushbridge.providers.base import Headers
+from pushbridge_dev.devtools.samples import signed_headers
 from tests.support.presets import CONFIG
 from tests.support.samples import PAYLOADS, SIGNING_SECRETS
 

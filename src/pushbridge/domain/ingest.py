@@ -42,6 +42,10 @@ class IngestResult:
     body: dict[str, Any]
     commands: list[Command] = field(default_factory=list)
     events: list[ProviderEvent] = field(default_factory=list)
+    # For the one "webhook" log line the intake writes (handlers/webhook_log.py).
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    without_hwid: list[str] = field(default_factory=list)
+    values_sanitised: int = 0
 
 
 class IngestService:
@@ -145,8 +149,10 @@ class IngestService:
         commands: list[Command] = []
         accepted: list[ProviderEvent] = []
         # Why nothing (or not everything) was sent: whole events skipped on purpose, then
-        # rules that could not build their call. Both go in the answer and the log line.
+        # rules that could not build their call. Both go in the answer and the one log line.
         skipped: list[dict[str, str]] = []
+        without_hwid: list[str] = []
+        sanitised = 0  # mapped values whose lone surrogates became U+FFFD
         for event in events:
             logger.set_correlation_id(event.id)
             try:
@@ -155,34 +161,24 @@ class IngestService:
                 if len(events) == 1:
                     raise
                 # One bad event of a batch (Auth0 log stream, Okta data.events[]) must not
-                # cost the other users theirs: skip it, counted and logged.
+                # cost the other users theirs: skip it, counted, and named in the answer and
+                # the webhook's log line with why.
                 count("EventsSkipped", reason="invalid_event")
-                logger.warning(
-                    "event skipped: invalid", extra={"reason": exc.reason, "detail": str(exc), "event_type": event.type}
-                )
-                skipped.append({"event_type": event.type, "reason": "invalid_event"})
+                skipped.append({"event_type": event.type, "reason": "invalid_event", "detail": exc.reason})
                 continue
             accepted.append(event)
             if mapped.sanitised:
                 count("ValuesSanitised", mapped.sanitised)
-                logger.info("lone surrogates replaced by U+FFFD", extra={"values": mapped.sanitised})
+                sanitised += mapped.sanitised
             if mapped.event_skipped is not None:
                 count("EventsSkipped", reason=mapped.event_skipped)
-                logger.info("event skipped", extra={"reason": mapped.event_skipped, "event_type": event.type})
                 skipped.append({"event_type": event.type, "reason": mapped.event_skipped})
             for rule_skipped in mapped.skipped:
                 count("RulesSkipped", reason=rule_skipped.reason)
-                logger.info(
-                    "rule skipped",
-                    extra={"rule": rule_skipped.rule, "reason": rule_skipped.reason, "event_type": event.type},
-                )
                 skipped.append({"event_type": event.type, "rule": rule_skipped.rule, "reason": rule_skipped.reason})
             for rule in mapped.without_hwid:
-                count("PostEventWithoutHwid")
-                logger.warning(
-                    "postEvent without hwid: sent with the user id only; Customer Journeys need the hwid",
-                    extra={"rule": rule, "event_type": event.type},
-                )
+                count("PostEventWithoutHwid")  # sent with the user id only; Customer Journeys need the hwid
+                without_hwid.append(rule)
             commands.extend(mapped.commands)
         if events and not accepted:
             raise MalformedPayload("every event of the webhook is invalid", reason="invalid_event")
@@ -192,11 +188,10 @@ class IngestService:
         if not commands:
             reason = skipped[0]["reason"] if skipped else "no_matching_rule"
             count("WebhooksIgnored")
-            logger.info("webhook ignored", extra={"event_types": event_types, "reason": reason})
             body: dict[str, Any] = {"status": "ignored", "reason": reason, "event_types": event_types}
             if skipped:
                 body["skipped"] = skipped
-            return IngestResult(200, body, [], events)
+            return IngestResult(200, body, [], events, skipped, without_hwid, sanitised)
 
         try:
             self._queue.send(commands)
@@ -204,13 +199,6 @@ class IngestService:
             exc.commands = commands  # an intake that cannot ask for a retry logs what was lost
             raise
         count("CommandsEnqueued", len(commands))
-        logger.info(
-            "webhook accepted",
-            extra={
-                "event_types": event_types,
-                "commands": [{"id": c.id, "method": c.method, "rule": c.origin.rule} for c in commands],
-            },
-        )
         body = {
             "status": "accepted",
             "events": [e.id for e in events],
@@ -219,7 +207,7 @@ class IngestService:
         }
         if skipped:
             body["skipped"] = skipped
-        return IngestResult(202, body, commands, events)
+        return IngestResult(202, body, commands, events, skipped, without_hwid, sanitised)
 
 
 def parse_events(source: Source, headers: Headers, body: bytes, *, verified: Any = None) -> list[ProviderEvent]:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pushbridge.errors import DependencyUnavailable, PushbridgeError
+from pushbridge.handlers.webhook_log import log_webhook
 from pushbridge.observability import count, logger, metrics, tracer
 
 if TYPE_CHECKING:  # the domain (pydantic, the configuration) loads with the first event
@@ -80,7 +81,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if budget <= 0.2:
             raise DependencyUnavailable("no time left to queue within Cognito's 5 seconds", reason="no_time_left")
         _bound_queue_calls(budget)
-        ingest.accept_trusted(source, [provider_event])
+        result = ingest.accept_trusted(source, [provider_event])
+        log_webhook(result.status, result.body["status"], result=result)
     except Exception as exc:  # never block the user: log, count, let them through
         _could_not_queue(exc, source, received_at)
     return event

@@ -87,11 +87,10 @@ def build(
 
 
 def build_from_env() -> Delivery:
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
     from pushbridge.adapters.aws import client as aws_client
     from pushbridge.adapters.command_queue import SqsDeadLetters
     from pushbridge.adapters.fences import DynamoDbFences
+    from pushbridge.adapters.idempotency import OneWriteDynamoDBPersistenceLayer
     from pushbridge.adapters.pushwoosh import PushwooshClient
     from pushbridge.adapters.secrets import SecretsManagerJson
     from pushbridge.settings import DeliverySettings
@@ -108,7 +107,7 @@ def build_from_env() -> Delivery:
     return build(
         client,
         dead_letters,
-        DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=dynamodb),
+        OneWriteDynamoDBPersistenceLayer(settings.idempotency_table, boto3_client=dynamodb),
         ttl_seconds=settings.idempotency_ttl,
         fences=DynamoDbFences(settings.idempotency_table, dynamodb, ttl_seconds=settings.idempotency_ttl),
         workers=settings.delivery_concurrency,

@@ -60,4 +60,7 @@ def lambda_handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     body = json.dumps(event.detail).encode()
     events = source.provider.parse(body, Headers(), options=source.options, verified=None)
     result = ingest.accept_trusted(source.name, events)
+    from pushbridge.handlers.webhook_log import log_webhook
+
+    log_webhook(result.status, result.body["status"], result=result)
     return {"status": result.body["status"], "commands": len(result.commands)}

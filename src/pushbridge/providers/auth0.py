@@ -7,6 +7,9 @@ Sources checked:
   JSON Object. Each record is ``{"log_id": ..., "data": {...}}``; ``log_id`` is unique.
 - https://auth0.com/docs/deploy-monitor/logs/log-event-type-codes : ``ss`` successful
   signup, ``s`` successful login, ``sdu`` successful user deletion, ``du`` deleted user.
+  Failed logins have their own codes (``f``, ``fp``, ``fu``, ``fc``, ...): none is a login.
+  Silent authentication (``ssa``) and token exchanges (``seacft``, ``sertft``...) renew a
+  session the user already has: not logins either.
 """
 
 from __future__ import annotations
@@ -61,15 +64,17 @@ def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list
     return events
 
 
+ATTRIBUTES = {"provider": "auth0", "method": {"path": "data.strategy"}, "connection": {"path": "data.connection"}}
+
 PRESET = [
     {
-        # Only when the sign-up carried the device's hwid in user_metadata.
+        # Only for a source that opted in with `hwid:` (no default: see PROVIDER.hwid).
         "name": "auth0-signup-register",
         "match": "ss",
         "register_user": {},
     },
-    {"name": "auth0-signup", "match": "ss", "post_event": {"event": "SignUp", "attributes": {"connection": {"path": "data.connection"}}}},
-    {"name": "auth0-login", "match": "s", "post_event": {"event": "Login", "attributes": {"connection": {"path": "data.connection"}}}},
+    {"name": "auth0-signup", "match": "ss", "post_event": {"event": "SignUp", "attributes": ATTRIBUTES}},
+    {"name": "auth0-login", "match": "s", "post_event": {"event": "Login", "attributes": ATTRIBUTES}},
     {"name": "auth0-user-deleted", "match": ["sdu", "du"], "delete_user": {}},
 ]  # fmt: skip
 
@@ -80,6 +85,9 @@ PROVIDER = Provider(
     sign=sign,
     preset=PRESET,
     user_id="data.user_id",
-    hwid="data.details.body.user_metadata.pushwoosh_hwid",
+    # No default hwid: the only one a log record carries is the sign-up's user_metadata, which
+    # the browser sends to the public /dbconnections/signup endpoint. A source opts in knowingly
+    # with `hwid: {path: data.details.body.user_metadata.pushwoosh_hwid}`.
+    hwid=None,
     docs="https://auth0.com/docs/customize/log-streams/custom-log-streams",
 )

@@ -62,13 +62,13 @@ def parse(body: bytes, headers: Any = None, *, options=None, verified: Any = Non
 
 PRESET = [
     {
-        # Only when the app set the custom attribute at sign-up.
+        # Only for a source that opted in with `hwid:` (no default: see PROVIDER.hwid).
         "name": "cognito-signup-register",
         "match": "PostConfirmation_ConfirmSignUp",
         "register_user": {},
     },
-    {"name": "cognito-signup", "match": "PostConfirmation_ConfirmSignUp", "post_event": {"event": "SignUp", "attributes": {}}},
-    {"name": "cognito-login", "match": "PostAuthentication_Authentication", "post_event": {"event": "Login", "attributes": {}}},
+    {"name": "cognito-signup", "match": "PostConfirmation_ConfirmSignUp", "post_event": {"event": "SignUp", "attributes": {"provider": "cognito"}}},
+    {"name": "cognito-login", "match": "PostAuthentication_Authentication", "post_event": {"event": "Login", "attributes": {"provider": "cognito"}}},
 ]  # fmt: skip
 
 PROVIDER = Provider(
@@ -77,7 +77,11 @@ PROVIDER = Provider(
     parse=parse,
     preset=PRESET,
     user_id="request.userAttributes.sub",
-    hwid='request.userAttributes."custom:pushwoosh_hwid"',
+    # No default hwid: an app client may write every custom attribute unless its write
+    # permissions say otherwise, and SignUp takes attributes from the client. A pool whose app
+    # clients cannot write custom:pushwoosh_hwid (the backend sets it with
+    # AdminUpdateUserAttributes) opts in with `hwid: {path: 'request.userAttributes."custom:pushwoosh_hwid"'}`.
+    hwid=None,
     secret="none",
     http=False,
     docs="https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-identity-pools-working-with-aws-lambda-triggers.html",

@@ -8,6 +8,9 @@ Sources checked:
   System Log events, each with ``uuid``, ``eventType``, ``published``, ``actor``, ``target``.
 - https://developer.okta.com/docs/reference/api/event-types/ : ``user.lifecycle.create``,
   ``user.session.start``, ``user.lifecycle.delete.initiated``.
+- https://developer.okta.com/docs/reference/api/system-log/ : ``outcome.result`` is one of
+  SUCCESS, FAILURE, SKIPPED, ALLOW, DENY, CHALLENGE, UNKNOWN; a sign-in with an unknown
+  username is logged with ``actor`` ``{"id": "unknown", "alternateId": "unknown"}``.
 """
 
 from __future__ import annotations
@@ -75,10 +78,18 @@ def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list
     return events
 
 
+# Okta logs attempts, not only outcomes: a failed, denied or challenged sign-in is a
+# `user.session.start` too. Only SUCCESS is a sign-up, a login or a deletion.
+SUCCEEDED = {"path": "outcome.result == 'SUCCESS'"}
+ATTRIBUTES = {"provider": "okta", "method": {"path": "authenticationContext.credentialType"}}
+
+# `user.lifecycle.deactivate` is not mapped: a deactivated user can be reactivated, and
+# deleteUser cannot be undone. Okta deletes a user only after deactivation, with
+# `user.lifecycle.delete.initiated`.
 PRESET = [
-    {"name": "okta-user-created", "match": "user.lifecycle.create", "post_event": {"event": "SignUp", "attributes": {}}},
-    {"name": "okta-session-start", "match": "user.session.start", "post_event": {"event": "Login", "attributes": {}}},
-    {"name": "okta-user-deleted", "match": "user.lifecycle.delete.initiated", "delete_user": {}},
+    {"name": "okta-user-created", "match": "user.lifecycle.create", "when": SUCCEEDED, "post_event": {"event": "SignUp", "attributes": {"provider": "okta"}}},
+    {"name": "okta-session-start", "match": "user.session.start", "when": SUCCEEDED, "post_event": {"event": "Login", "attributes": ATTRIBUTES}},
+    {"name": "okta-user-deleted", "match": "user.lifecycle.delete.initiated", "when": SUCCEEDED, "delete_user": {}},
 ]  # fmt: skip
 
 PROVIDER = Provider(
@@ -87,7 +98,8 @@ PROVIDER = Provider(
     parse=parse,
     sign=sign,
     preset=PRESET,
-    # The user is the target of lifecycle events and the actor of session events.
+    # The user is the target of lifecycle events and the actor of session events. An unknown
+    # username comes as id "unknown": the common placeholder list skips it (EventsSkipped).
     user_id="(target[?type=='User'] | [0].id) || actor.id",
     options=OktaOptions,
     challenge=challenge,

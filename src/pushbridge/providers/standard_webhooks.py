@@ -115,25 +115,38 @@ def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list
     ]
 
 
+# Clerk, checked against https://clerk.com/docs/webhooks/sync-data and the webhook types of
+# @clerk/backend (``UserJSON``, ``UserDeletedJSON``, ``SessionWebhookEventJSON``): user.* events
+# carry the user as ``data`` (``external_id``, ``public_metadata``, ``private_metadata``,
+# ``unsafe_metadata``); ``user.deleted`` carries ``id`` and ``external_id``; session.* events
+# carry ``data.user_id`` and, since @clerk/backend 2.23, the user as ``data.user``, and
+# ``data.actor`` when an admin impersonates the user. Clerk sends no previous values on
+# ``user.updated``.
 CLERK_PRESET = [
     {
-        # Only when the app wrote the device's hwid into the user's metadata at sign-up
-        # (unsafe_metadata from the client SDK, or public_metadata from your backend).
+        # registerUser only with a backend-controlled hwid (public/private metadata): Clerk lets
+        # the browser write unsafe_metadata, so an hwid there could point at someone else's device.
         "name": "clerk-user-created",
         "match": "user.created",
         "register_user": {},
     },
+    {"name": "clerk-user-created-signup", "match": "user.created", "post_event": {"event": "SignUp", "attributes": {"provider": "clerk"}}},
     {
-        "name": "clerk-user-deleted",
-        "match": "user.deleted",
-        "delete_user": {},
+        # Clerk sends no previous values: the backend writing a new hwid into public/private
+        # metadata is the update that matters; re-sending an unchanged pair is harmless.
+        "name": "clerk-user-updated-register",
+        "match": "user.updated",
+        "register_user": {},
     },
+    {"name": "clerk-user-deleted", "match": "user.deleted", "delete_user": {}},
     {
+        # A session an admin opened by impersonating the user is not the user signing in.
         "name": "clerk-session-created",
         "match": "session.created",
-        "post_event": {"event": "Login", "attributes": {}},
+        "when": {"path": "!(data.actor)"},
+        "post_event": {"event": "Login", "attributes": {"provider": "clerk"}},
     },
-]
+]  # fmt: skip
 
 STANDARD_WEBHOOKS = Provider(
     name="standard-webhooks",
@@ -155,11 +168,19 @@ CLERK = Provider(
     parse=parse,
     sign=signer("svix"),
     preset=CLERK_PRESET,
-    # user.* events carry the user as `data`, session.* events as `data.user_id`.
-    user_id="data.user_id || data.id",
-    hwid="data.unsafe_metadata.pushwoosh_hwid || data.public_metadata.pushwoosh_hwid",
+    # The app's own id (external_id) where the event carries it, else Clerk's: user.* events
+    # carry the user as `data`, session.* events as `data.user` (and `data.user_id`).
+    user_id="data.user.external_id || data.external_id || data.user_id || data.id",
+    # Backend-only metadata; never unsafe_metadata (the end user can write it). Only user.*
+    # events carry it at `data`: a sign-in is sent without an hwid rather than with a stored one.
+    hwid="data.public_metadata.pushwoosh_hwid || data.private_metadata.pushwoosh_hwid",
     docs="https://clerk.com/docs/webhooks/sync-data",
 )
+# No Supabase preset: Auth Hooks are synchronous steps of Supabase's own flows, not
+# notifications. `before-user-created` runs before the user exists (the insert can still fail)
+# and expects 200/204 or an error object; the password/MFA verification hooks expect a
+# `decision` answer, and a slow or failing endpoint blocks the sign-in itself. None of them
+# says "signed up", "signed in" or "deleted" after the fact. Write rules for a hook you send.
 SUPABASE = Provider(
     name="supabase",
     verify=verify,
@@ -168,6 +189,7 @@ SUPABASE = Provider(
     # Auth Hooks have no `type`; their name is in `metadata.name` (e.g. before-user-created).
     event_type="type || metadata.name",
     user_id="user.id || record.id",
-    hwid="user.user_metadata.pushwoosh_hwid || record.raw_user_meta_data.pushwoosh_hwid",
+    # app_metadata only: the end user writes user_metadata (signUp options.data, updateUser).
+    hwid="user.app_metadata.pushwoosh_hwid || record.raw_app_meta_data.pushwoosh_hwid",
     docs="https://supabase.com/docs/guides/auth/auth-hooks",
 )

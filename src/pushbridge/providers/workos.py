@@ -7,6 +7,10 @@ Sources checked:
 - workos-python ``workos/webhooks/_resource.py`` (``verify_header``): the header is split on
   ``", "``, default tolerance 180 s, checked both ways (``abs``).
 - Event object: ``id`` (``event_...``), ``event``, ``data``, ``created_at`` (RFC 3339).
+- https://workos.com/docs/events : ``user.created``, ``user.updated``, ``user.deleted`` carry
+  the user (``id``, ``external_id``, ``metadata``); ``session.created`` carries the session
+  (``user_id``, ``impersonator`` when an admin impersonates the user) but not the user, so not
+  its ``external_id`` (workos-python ``SessionCreatedPayload``).
 """
 
 from __future__ import annotations
@@ -60,10 +64,20 @@ def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list
 
 
 PRESET = [
-    {"name": "workos-user-created", "match": "user.created", "post_event": {"event": "SignUp", "attributes": {}}},
+    # registerUser only where the backend put the device's hwid in the user's metadata (only
+    # the API, with the secret key, writes it).
+    {"name": "workos-user-created-register", "match": "user.created", "register_user": {}},
+    {"name": "workos-user-created", "match": "user.created", "post_event": {"event": "SignUp", "attributes": {"provider": "workos"}}},
+    {"name": "workos-user-updated-register", "match": "user.updated", "register_user": {}},
     {"name": "workos-user-deleted", "match": "user.deleted", "delete_user": {}},
-    {"name": "workos-session-created", "match": "session.created", "post_event": {"event": "Login", "attributes": {}}},
-]
+    {
+        # A session an admin opened by impersonating the user is not the user signing in.
+        "name": "workos-session-created",
+        "match": "session.created",
+        "when": {"path": "!(data.impersonator)"},
+        "post_event": {"event": "Login", "attributes": {"provider": "workos"}},
+    },
+]  # fmt: skip
 
 PROVIDER = Provider(
     name="workos",
@@ -71,7 +85,10 @@ PROVIDER = Provider(
     parse=parse,
     sign=sign,
     preset=PRESET,
-    # user.* events carry the user as `data`; session.* events name it in `data.user_id`.
+    # WorkOS's own user id everywhere: session.created does not carry the user's external_id,
+    # so preferring it would split one person into two Pushwoosh users (SignUp under one id,
+    # Login under the other). A source whose app ids are the external_ids sets
+    # `user_id: {path: data.external_id}` and maps sign-ins from its own backend.
     user_id="data.user_id || data.id",
     hwid="data.metadata.pushwoosh_hwid",
     default_tolerance=180,

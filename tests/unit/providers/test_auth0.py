@@ -9,7 +9,7 @@ import pytest
 from pushbridge.errors import MalformedPayload, SignatureInvalid
 from pushbridge.providers import PROVIDERS
 from pushbridge.providers.base import Headers
-from tests.support.presets import delete_user, post_event, register_user, requests_for
+from tests.support.presets import delete_user, post_event, requests_for
 from tests.support.samples import AUTH0_AUTH, payload
 
 provider = PROVIDERS["auth0"]
@@ -48,15 +48,42 @@ def test_the_authorization_token_is_required():
 
 
 USER = "auth0|650c1f2e8a1b2c3d4e5f6a7b"
-CONNECTION = {"connection": "Username-Password-Authentication"}
+ATTRIBUTES = {"provider": "auth0", "method": "auth0", "connection": "Username-Password-Authentication"}
+SOCIAL = {"provider": "auth0", "method": "google-oauth2", "connection": "google-oauth2"}
 EXPECTED = {
-    ("auth0", "ss"): [register_user(USER), post_event("SignUp", CONNECTION, 1795703341, user=USER)],
-    ("auth0", "s"): [post_event("Login", CONNECTION, 1795703341, user=USER, hwid=None)],
+    # The sign-up's user_metadata hwid came from the browser: no registerUser, no hwid.
+    ("auth0", "ss"): [post_event("SignUp", ATTRIBUTES, 1795703341, user=USER, hwid=None)],
+    ("auth0", "s"): [post_event("Login", ATTRIBUTES, 1795703341, user=USER, hwid=None)],
+    ("auth0", "s.social"): [
+        post_event("Login", SOCIAL, 1795704005, user="google-oauth2|109876543210987654321", hwid=None)
+    ],
     ("auth0", "sdu"): [delete_user(USER)],
     ("auth0", "du"): [delete_user(USER)],
+    # Failed logins (wrong password, unknown user) and silent authentication are not logins.
+    ("auth0", "f"): [],
+    ("auth0", "fu"): [],
+    ("auth0", "ssa"): [],
 }
 
 
 @pytest.mark.parametrize("key", EXPECTED, ids=[k[1] for k in EXPECTED])
 def test_preset_maps_the_sample_to_the_exact_request(key):
     assert requests_for(*key) == EXPECTED[key]
+
+
+def test_an_opted_in_source_reads_the_sign_up_hwid(tmp_path):
+    from pushbridge.config.loader import parse_config
+    from pushbridge.domain.mapping import map_event
+    from pushbridge_dev.devtools.samples import parse_sample
+
+    config = parse_config(
+        "application: A\nsources:\n  auth0:\n    provider: auth0\n"
+        "    hwid: {path: data.details.body.user_metadata.pushwoosh_hwid}\n"
+    )
+    source = config.sources["auth0"]
+    [event] = parse_sample(source, json.dumps(payload("auth0", "ss")).encode(), now=1)
+    commands = map_event(source, event, received_at=0).commands
+    assert [(c.origin.rule, getattr(c, "hwid", None)) for c in commands] == [
+        ("auth0-signup-register", "8f65b16df378e7a6bece9614e1530fb2"),
+        ("auth0-signup", "8f65b16df378e7a6bece9614e1530fb2"),
+    ]

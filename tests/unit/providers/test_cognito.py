@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pushbridge.providers.cognito import event_from_trigger
-from tests.support.presets import RECEIVED_AT, post_event, register_user, requests_for
+from tests.support.presets import RECEIVED_AT, post_event, requests_for
 from tests.support.samples import payload
 
 SUB = "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
@@ -22,11 +22,14 @@ def test_a_confirmation_has_one_id_per_user_and_each_sign_in_its_own_that_cognit
 
 # Cognito's triggers carry no time: the time the trigger ran stands in for it.
 EXPECTED = {
+    # custom:pushwoosh_hwid is client-writable unless the pool says otherwise: no hwid by default.
     ("cognito", "PostConfirmation_ConfirmSignUp"): [
-        register_user(SUB),
-        post_event("SignUp", {}, RECEIVED_AT, user=SUB),
+        post_event("SignUp", {"provider": "cognito"}, RECEIVED_AT, user=SUB, hwid=None)
     ],
-    ("cognito", "PostAuthentication_Authentication"): [post_event("Login", {}, RECEIVED_AT, user=SUB, hwid=None)],
+    ("cognito", "PostAuthentication_Authentication"): [
+        post_event("Login", {"provider": "cognito"}, RECEIVED_AT, user=SUB, hwid=None)
+    ],
+    ("cognito", "PostConfirmation_ConfirmForgotPassword"): [],
 }
 
 

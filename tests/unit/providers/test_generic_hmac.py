@@ -14,7 +14,7 @@ from pushbridge.errors import SignatureInvalid
 from pushbridge.providers import PROVIDERS
 from pushbridge.providers.base import Headers
 from pushbridge.providers.generic_hmac import GenericHmacOptions
-from tests.support.presets import post_event, register_user, requests_for
+from tests.support.presets import delete_user, post_event, register_user, requests_for
 from tests.support.samples import BACKEND_SECRET, payload_bytes
 
 provider = PROVIDERS["hmac"]
@@ -108,10 +108,16 @@ def test_an_event_without_an_id_gets_a_stable_one_from_the_body():
 EXPECTED = {
     ("backend", "user.signed_up"): [
         register_user("user_3078a"),
-        post_event("SignUp", {"plan": "free", "referrer": "app-store"}, 1795710700),
+        post_event("SignUp", {"provider": "backend", "plan": "free", "referrer": "app-store"}, 1795710700),
     ],
+    # occurred_at in milliseconds: timestampUTC in whole seconds.
+    ("backend", "user.logged_in"): [
+        post_event("Login", {"provider": "backend", "method": "password"}, 1795710800, hwid=None)
+    ],
+    ("backend", "user.deleted"): [delete_user("user_3078a")],
 }
 
 
-def test_preset_maps_the_sample_to_the_exact_request():
-    assert requests_for("backend", "user.signed_up") == EXPECTED[("backend", "user.signed_up")]
+@pytest.mark.parametrize("key", EXPECTED, ids=[k[1] for k in EXPECTED])
+def test_preset_maps_the_sample_to_the_exact_request(key):
+    assert requests_for(*key) == EXPECTED[key]

@@ -47,9 +47,17 @@ def test_each_system_log_event_is_its_own_event():
 
 OKTA_USER = "00ub0oNGTSWTBKOLGLNR"  # the target of lifecycle events, not the admin who acted
 EXPECTED = {
-    ("okta", "user.lifecycle.create"): [post_event("SignUp", {}, 1795703402, user=OKTA_USER, hwid=None)],
-    ("okta", "user.session.start"): [post_event("Login", {}, 1795703402, user=OKTA_USER, hwid=None)],
+    ("okta", "user.lifecycle.create"): [
+        post_event("SignUp", {"provider": "okta"}, 1795703402, user=OKTA_USER, hwid=None)
+    ],
+    ("okta", "user.session.start"): [
+        post_event("Login", {"provider": "okta", "method": "PASSWORD"}, 1795703402, user=OKTA_USER, hwid=None)
+    ],
     ("okta", "user.lifecycle.delete.initiated"): [delete_user(OKTA_USER)],
+    # A failed sign-in, and one with an unknown username, are not logins; deactivation is reversible.
+    ("okta", "user.session.start.failure"): [],
+    ("okta", "user.session.start.unknown_user"): [],
+    ("okta", "user.lifecycle.deactivate"): [],
 }
 
 

@@ -10,7 +10,7 @@ from workos.webhooks._resource import Webhooks
 from pushbridge.errors import SignatureInvalid
 from pushbridge.providers import PROVIDERS
 from pushbridge.providers.base import Headers
-from tests.support.presets import HWID, delete_user, post_event, requests_for
+from tests.support.presets import HWID, delete_user, post_event, register_user, requests_for
 from tests.support.samples import WORKOS_SECRET, payload_bytes
 
 provider = PROVIDERS["workos"]
@@ -53,9 +53,18 @@ def test_rejects(body, header, reason):
 
 WORKOS_USER = "user_01JD2Q5H7ZRJ0W1XK8E3N4M5P6"
 EXPECTED = {
-    ("workos", "user.created"): [post_event("SignUp", {}, 1795703460, user=WORKOS_USER, hwid=HWID)],
+    ("workos", "user.created"): [
+        register_user(WORKOS_USER),
+        post_event("SignUp", {"provider": "workos"}, 1795703460, user=WORKOS_USER, hwid=HWID),
+    ],
+    ("workos", "user.updated"): [register_user(WORKOS_USER, hwid="3c1f0d9e2b7a48c6a5e4d3c2b1a09f8e")],
     ("workos", "user.deleted"): [delete_user(WORKOS_USER)],
-    ("workos", "session.created"): [post_event("Login", {}, 1795703700, user=WORKOS_USER, hwid=None)],
+    ("workos", "session.created"): [
+        post_event("Login", {"provider": "workos"}, 1795703700, user=WORKOS_USER, hwid=None)
+    ],
+    # An admin impersonating the user, and a failed password attempt, are not the user's logins.
+    ("workos", "session.created.impersonated"): [],
+    ("workos", "authentication.password_failed"): [],
 }
 
 

@@ -1,0 +1,76 @@
+"""Cold start as shipped: import + first event run from a `sam build` artifact (an x86_64 twin
+build of template.yaml: this machine cannot import arm64 wheels) with Python 3.13, the runtime's
+boto3 beside it (compiled, as /var/runtime has it), PYTHONDONTWRITEBYTECODE=1, against the same
+process doing only "import boto3 + client + one SendMessageBatch".
+
+    python -m bench.artifact BUILD_DIR RUNTIME_DIR [ROUNDS]
+
+BUILD_DIR holds IngestFunction/ and DeliveryFunction/ (sam build --build-dir). RUNTIME_DIR holds
+boto3/botocore compiled for 3.13 (pip install --target, then compileall)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.functions import local_world
+from bench.lambda_env import ROOT, SRC
+from bench.report import Row, ms
+from bench.workload import command_batches, webhooks
+
+PYTHON313 = os.environ.get("PYTHON313", "python3.13")
+FULL_CORE_MB = 1769
+
+
+def _run(mode: str, function: str, event: Path, env: dict[str, str]) -> dict:
+    out = subprocess.run([PYTHON313, "-m", "bench.function_run", mode, function, str(event)], env=env, cwd=ROOT,
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    line = next(x for x in out.stdout.splitlines() if x.startswith("BENCH-RESULT "))
+    return json.loads(line.removeprefix("BENCH-RESULT "))
+
+
+def measure(build: Path, runtime: Path, rounds: int) -> list[Row]:
+    times: dict[str, list[float]] = {"ingest": [], "delivery": [], "sdk": []}
+    with tempfile.TemporaryDirectory() as scratch, local_world() as world:
+        copy = Path(scratch) / "task"
+        for function in ("IngestFunction", "DeliveryFunction"):
+            shutil.copytree(build / function, copy / function)
+        for n in range(rounds + 1):
+            _, _, webhook = next(webhooks(1))
+            (Path(scratch) / "webhook.json").write_text(json.dumps(webhook))
+            (Path(scratch) / "batch.json").write_text(json.dumps(next(command_batches(1, tag=f"art{n}-"))))
+            for name, function, event, mode in (("ingest", "IngestFunction", "webhook.json", "first"),
+                                                ("delivery", "DeliveryFunction", "batch.json", "first"),
+                                                ("sdk", "IngestFunction", "-", "sdk")):  # fmt: skip
+                env = world.env("ingest" if name != "delivery" else "delivery")
+                task = copy / function
+                env |= {"LAMBDA_TASK_ROOT": str(task), "PYTHONDONTWRITEBYTECODE": "1",
+                        "PYTHONPATH": os.pathsep.join([str(task), str(runtime), str(SRC), str(ROOT)])}  # fmt: skip
+                result = _run(mode, "ingest" if name == "sdk" else name, Path(scratch) / event, env)
+                if not result["ok"]:
+                    raise RuntimeError(f"{name}: first event not handled")
+                if n:
+                    times[name].append(result["first"] + result.get("import", 0.0))
+    sdk = statistics.median(times["sdk"])
+    rows = []
+    for name, memory in (("ingest", 512), ("delivery", 256)):
+        median = statistics.median(times[name])
+        share = memory / FULL_CORE_MB
+        rows.append(Row(f"cold start from the artifact, Python 3.13: import + first event ({name})", ms(median),
+                        f"boto3 + client + 1 call: {ms(sdk)}", round(median / sdk, 2), 1.5))  # fmt: skip
+        rows.append(Row(f"  at {memory} MB (CPU share {share:.0%}), modelled", ms(median / share), "Okta 3 s"
+                        if name == "ingest" else "no caller waits"))  # fmt: skip
+    return rows
+
+
+if __name__ == "__main__":
+    from bench.report import table
+
+    build_dir, runtime_dir, *rest = sys.argv[1:]
+    print(table(measure(Path(build_dir), Path(runtime_dir), int(rest[0]) if rest else 5), quick=False))

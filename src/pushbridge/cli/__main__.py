@@ -1,5 +1,0 @@
-import sys
-
-from pushbridge.cli import main
-
-sys.exit(main())
