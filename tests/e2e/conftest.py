@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import urllib3
@@ -18,10 +19,11 @@ from tests.support.samples import APPLICATION, PUSHWOOSH_TOKEN, SIGNING_SECRETS
 
 
 class DevProcess:
-    def __init__(self, env: dict[str, str], *args: str) -> None:
+    def __init__(self, env: dict[str, str], *args: str, log_path: Path) -> None:
         self.lines: list[str] = []
+        self.log_path = log_path  # the JSON log lines `pushbridge trace --local` reads
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pushbridge_dev.cli", "dev", "--port", "0", *args],
+            [sys.executable, "-m", "pushbridge_dev.cli", "dev", "--port", "0", "--log-file", str(log_path), *args],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
         )  # fmt: skip
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -61,7 +63,7 @@ class DevProcess:
 
 
 @pytest.fixture
-def start_dev(pushwoosh) -> Iterator[Callable[..., DevProcess]]:
+def start_dev(pushwoosh, tmp_path) -> Iterator[Callable[..., DevProcess]]:
     started: list[DevProcess] = []
 
     def start(*args: str, token: bool = True) -> DevProcess:
@@ -76,7 +78,7 @@ def start_dev(pushwoosh) -> Iterator[Callable[..., DevProcess]]:
         env.pop("PUSHWOOSH_API_TOKEN", None)
         if token:
             env["PUSHWOOSH_API_TOKEN"] = PUSHWOOSH_TOKEN
-        process = DevProcess(env, *args)
+        process = DevProcess(env, *args, log_path=tmp_path / f"dev-{len(started)}.log")
         started.append(process)
         return process
 

@@ -111,6 +111,44 @@ def test_faults_are_retried_by_the_queue_and_permanent_errors_dead_lettered(star
     assert sum(1 for c in pushwoosh.calls() if not c.succeeded) == 7  # every scripted fault, the 210 too
 
 
+def test_lists_only_routes_it_can_take_and_prints_commands_that_run(start_dev):
+    dev = start_dev()
+    dev.wait_for(lambda line: line == "Ctrl-C stops.")
+    routes = [line.strip() for line in dev.lines if line.strip().startswith("POST ")]
+    assert routes and not any("/webhooks/cognito" in r for r in routes)  # a trigger, not a route
+    for source in ("apple", "googleplay", "kinde"):
+        (route,) = [r for r in routes if r.split()[1].endswith(f"/webhooks/{source}")]
+        assert f"not sendable locally: {source} signs with its own private key" in route
+    # Run as `python -m pushbridge_dev.cli`, so the hint names the command on PATH.
+    assert any(line.strip().startswith("pushbridge sign stripe ") for line in dev.lines)
+
+
+def test_trace_local_reads_the_dev_servers_log_for_an_event_and_for_a_user(start_dev, pushwoosh, capsys):
+    from pushbridge_dev.cli import main
+
+    dev = start_dev()
+    invoice = payload_bytes("stripe", "invoice.paid")
+    assert dev.post("stripe", invoice, stripe_headers(invoice, STRIPE_SECRET))[0] == 202
+    assert len(_wait_for_calls(pushwoosh, 1)) == 1
+    deadline = time.monotonic() + 20  # the delivery's log line follows Pushwoosh's answer
+    while time.monotonic() < deadline and '"command_id"' not in dev.log_path.read_text():
+        time.sleep(0.05)
+
+    assert main(["trace", "evt_1QCsM9JqVb3uS0kRinvPaid01", "--local", str(dev.log_path)]) == 0
+    by_event = capsys.readouterr().out
+    lines = by_event.splitlines()
+    assert lines[0] == "evt_1QCsM9JqVb3uS0kRinvPaid01  stripe  invoice.paid"
+    assert "ingest    received, verified" in lines[1] and "1 command(s) queued" in lines[1]
+    assert any(" delivery  post_event  command " in line and "-> delivered" in line for line in lines)
+    assert lines[-1] == "  => 1 delivered, 0 parked, 0 still being retried"
+
+    assert main(["trace", "user_3078a", "--local", str(dev.log_path)]) == 0  # through its hash
+    by_user = capsys.readouterr().out
+    assert "user a10fc1dd5bfcd286  <-" in by_user  # the user's command is marked
+    assert by_user.replace("  <-", "") == by_event
+    assert "user_3078a" not in dev.log_path.read_text()  # the raw user id is never logged
+
+
 def test_a_request_for_another_host_is_refused_dns_rebinding(start_dev, pushwoosh):
     """A page on evil.example that re-points its name at 127.0.0.1 reaches `pushbridge dev` from
     the browser, but its requests say `Host: evil.example`: refused before anything runs."""

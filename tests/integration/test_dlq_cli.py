@@ -43,7 +43,24 @@ def test_dlq_list_shows_each_parked_command_with_its_reason(stack, pushwoosh, ca
 
 def test_dlq_list_of_an_unknown_stack_fails_clearly(stack, capsys):
     assert main(["dlq", "list", "--stack", "nope"]) == 2
-    assert "cannot describe stack 'nope'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err == "pushbridge: stack 'nope' does not exist in this account and region (--stack, --region, --profile?)\n"
+
+
+def test_dlq_without_credentials_says_so_not_a_traceback(monkeypatch, tmp_path, capsys):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert main(["dlq", "list", "--region", "eu-west-1"]) == 2
+    assert capsys.readouterr().err.startswith("pushbridge: no AWS credentials: run `aws configure`")
+
+
+def test_dlq_with_an_unknown_profile_says_so(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    assert main(["dlq", "list", "--profile", "nope"]) == 2
+    assert capsys.readouterr().err == "pushbridge: no AWS profile named 'nope' (see ~/.aws/config)\n"
 
 
 def test_redrive_starts_a_message_move_task_from_the_dlq_to_the_command_queue():

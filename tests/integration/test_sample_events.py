@@ -89,3 +89,12 @@ def test_sqs_event_carries_what_its_payload_maps_to_and_delivers(path, stack, pu
     response = delivery.lambda_handler(event, LambdaContext("delivery"))
     assert response == {"batchItemFailures": []}
     assert [(c.path, c.json) for c in pushwoosh.calls()] == [request_for(c) for c in commands]
+
+
+def test_make_events_is_deterministic_the_committed_files_are_what_it_writes(tmp_path):
+    from pushbridge_dev.devtools.sample_events import write_sample_events
+
+    written = write_sample_events(EVENTS, EVENTS.parent / "src" / "pushbridge.yaml", out_dir=tmp_path)
+    assert {p.relative_to(tmp_path) for p in written} == {p.relative_to(EVENTS) for p in APIGW + SQS}
+    for path in written:
+        assert path.read_text() == (EVENTS / path.relative_to(tmp_path)).read_text(), path.name

@@ -164,3 +164,26 @@ def test_sign_explains_why_it_cannot_sign_for_token_based_providers(capsys):
 def test_sign_unknown_source_fails(capsys):
     assert main(["sign", "nosuch", str(PAYLOADS[0])]) == 2
     assert "no source named 'nosuch'" in capsys.readouterr().err
+
+
+def test_check_lists_no_http_route_for_the_cognito_trigger(capsys):
+    assert main(["check"]) == 1  # lists every source; 1: the shipped file still has placeholders
+    out = capsys.readouterr().out
+    assert "POST /webhooks/cognito" not in out
+    assert "cognito: Cognito trigger (CognitoTriggerFunction, no HTTP route)" in out
+    assert "POST /webhooks/stripe" in out
+
+
+def test_printed_commands_name_the_pushbridge_that_ran_when_it_is_not_on_path(monkeypatch, tmp_path):
+    from pushbridge_dev.cli.common import command_name
+
+    script = tmp_path / ".venv" / "bin" / "pushbridge"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setattr("sys.argv", [str(script), "dev"])
+    assert command_name() == ".venv/bin/pushbridge"
+    monkeypatch.setenv("PATH", f"{script.parent}:/usr/bin:/bin")
+    script.chmod(0o755)
+    assert command_name() == "pushbridge"

@@ -98,8 +98,15 @@ def test_idempotency_table_is_on_demand_with_ttl():
 
 
 def test_alarms_cover_dlq_ingest_5xx_and_pushwoosh_auth():
-    alarms = {r["Properties"]["MetricName"] for r in R.values() if r["Type"] == "AWS::CloudWatch::Alarm"}
-    assert alarms == {"ApproximateNumberOfMessagesVisible", "5xx", "PushwooshAuthFailures"}
+    # The rest of the alarms: tests/unit/test_alarms_and_dashboard.py.
+    alarms = set()
+    for r in R.values():
+        if r["Type"] == "AWS::CloudWatch::Alarm":
+            alarms.add(r["Properties"].get("MetricName"))
+            alarms |= {
+                m["MetricStat"]["Metric"]["MetricName"] for m in r["Properties"].get("Metrics", []) if "MetricStat" in m
+            }
+    assert {"ApproximateNumberOfMessagesVisible", "5xx", "PushwooshAuthFailures"} <= alarms
 
 
 def test_the_cognito_trigger_fits_cognitos_five_seconds_and_eventbridge_failures_are_kept():
@@ -162,6 +169,17 @@ def test_idempotency_and_fences_outlive_the_queue_and_the_dead_letters():
         needed = int(values["QUEUE_RETENTION_SECONDS"]) + int(values["DLQ_RETENTION_SECONDS"]) + RETENTION_MARGIN
         assert settings.idempotency_ttl >= needed
     assert RETENTION_MARGIN >= 3600
+
+
+def test_samconfig_ships_no_empty_application_so_the_guided_deploy_asks_for_it():
+    import tomllib
+
+    from tests.support.template import TEMPLATE
+
+    config = tomllib.loads((TEMPLATE.parent / "samconfig.toml").read_text())
+    deploy = config["default"]["deploy"]["parameters"]
+    assert "PushwooshApplication" not in deploy.get("parameter_overrides", "")
+    assert deploy["capabilities"] == "CAPABILITY_IAM" and deploy["confirm_changeset"] is True
 
 
 def test_the_application_parameter_has_no_empty_default_and_refuses_empty():

@@ -112,24 +112,31 @@ def raw_body(body: str | None, is_base64_encoded: bool) -> bytes:
         raise MalformedPayload("body is marked base64 but is not valid base64") from None
 
 
-def answer_for(exc: Exception) -> tuple[int, dict[str, Any], str]:
+def answer_for(exc: Exception, source: str | None = None) -> tuple[int, dict[str, Any], str]:
     """The one place an error becomes an HTTP answer: (status, JSON body, log outcome).
-    A new error class gets its row here (and its metric), nothing else changes."""
+    A new error class gets its row here (and its metric), nothing else changes. ``source`` is
+    the path's source name, for the per-source metrics (only a configured source gets past the
+    404, so that dimension stays small)."""
     if isinstance(exc, RouteNotFound):
         return 404, {"status": "rejected", "reason": "not_found", "message": str(exc)}, "rejected"
     if isinstance(exc, WebhookRejected):  # 400, 401, 404, 413: the caller's mistake
         count("WebhooksRejected", reason=exc.reason)
+        if exc.status == 401:  # per source: a wrong or rotated secret is one source's 401s (its alarm)
+            count("SignatureFailures", source=source or "unknown")
         return exc.status, {"status": "rejected", "reason": exc.reason, "message": str(exc)}, "rejected"
     if isinstance(exc, ConfigurationInvalid):
         # One source still holds placeholder values (the others keep working): 503 so that the
         # provider retries once it is fixed; its own metric and alarm, not WebhooksDeferred.
         count("ConfigurationInvalid", source=exc.source)
+        count("ConfigurationInvalidAnswers")  # undimensioned: Ingest5xxAlarm subtracts it
         return 503, {"status": "unavailable", "reason": exc.reason, "message": str(exc)}, "invalid_config"
     if isinstance(exc, DependencyUnavailable):  # ours: the provider retries
         count("WebhooksDeferred", reason=exc.reason)
         body = {"status": "unavailable", "reason": exc.reason, "message": "temporarily unavailable, retry later"}
         return 503, body, "deferred"
-    if isinstance(exc, ConfigError):
+    if isinstance(exc, ConfigError):  # the whole file does not load: every source answers this
+        count("ConfigurationInvalid", source=source or "unknown")
+        count("ConfigurationInvalidAnswers")
         body = {"status": "unavailable", "reason": "configuration_invalid", "message": "retry later"}
         return 503, body, "invalid_config"
     logger.error("unexpected error", exc_info=exc)
@@ -150,7 +157,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         result = handle(event)
     except Exception as exc:
-        status, body, outcome = answer_for(exc)
+        status, body, outcome = answer_for(exc, _path_source(event))
         log_webhook(status, outcome, reason=body["reason"], detail=str(exc) if status != 500 else None)
         return _json(status, body)
     if isinstance(result, dict):  # the GET challenge's answer
@@ -158,6 +165,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return _json(200, result)
     log_webhook(result.status, result.body["status"], result=result)
     return _json(result.status, result.body)
+
+
+def _path_source(event: dict[str, Any]) -> str | None:
+    path = event.get("rawPath", "")
+    return path[len(PREFIX) :] or None if path.startswith(PREFIX) else None
 
 
 def _is_http_api_event(event: Any) -> bool:

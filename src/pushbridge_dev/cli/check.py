@@ -62,7 +62,12 @@ def _ready_to_deploy(config: Config, path: Path) -> int:
 
 
 def _describe_source(source: Source) -> None:
-    print(f"\nPOST /webhooks/{source.name}  provider={source.provider.name}  application={source.application}")
+    if source.provider.http:
+        print(f"\nPOST /webhooks/{source.name}  provider={source.provider.name}  application={source.application}")
+    else:  # a Cognito trigger: no route, the user pool invokes its own function
+        print(
+            f"\n{source.name}: Cognito trigger (CognitoTriggerFunction, no HTTP route)  application={source.application}"
+        )
     if source.user_id is not None:
         print(f"  user id: {source.user_id.path}")
     if source.hwid is not None:

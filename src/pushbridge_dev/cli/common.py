@@ -9,7 +9,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from pushbridge.config.loader import Config, ConfigError, load_config
+from pushbridge.config.loader import Config, ConfigError, Source, load_config
 
 # Shown, not sent anywhere: only a real Pushwoosh call needs a real application code.
 PLACEHOLDER_APPLICATION = "XXXXX-XXXXX"
@@ -34,6 +34,31 @@ def load(path: Path | None) -> tuple[Config, Path]:
     path = path or default_config_path()
     application = deployed_application(path) or PLACEHOLDER_APPLICATION
     return load_config(path, default_application=application), path
+
+
+def command_name() -> str:
+    """How to run ``pushbridge`` again from here, as typed: ``pushbridge`` when that is the one
+    on PATH, else the path that ran this one (``.venv/bin/pushbridge`` after ``make dev``)."""
+    import shutil
+
+    invoked = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if invoked is None or invoked.name != "pushbridge":
+        return "pushbridge"
+    on_path = shutil.which("pushbridge")
+    if on_path and Path(on_path).resolve() == invoked.resolve():
+        return "pushbridge"
+    try:
+        return str(invoked.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(invoked)
+
+
+def reachability(source: Source) -> str | None:
+    """Why a source cannot be sent to locally, or None when `pushbridge sign --send` can."""
+    if not source.provider.http:
+        return "not a webhook: Amazon Cognito calls the CognitoTriggerFunction directly"
+    if source.provider.sign is None:
+        return f"not sendable locally: {source.provider.name} signs with its own private key"
 
 
 def deployed_application(config_path: Path) -> str | None:

@@ -6,10 +6,29 @@ import argparse
 import os
 import signal
 import threading
+from pathlib import Path
 
 from pushbridge.urls import require_https
-from pushbridge_dev.cli.common import ConfigError, add_config_argument, fail, load
+from pushbridge_dev.cli.common import ConfigError, add_config_argument, command_name, fail, load, reachability
 from pushbridge_dev.devtools.local_secrets import LocalSecretsError, load_signing_secrets
+
+# The same JSON lines the functions write to CloudWatch Logs, one file for both functions.
+DEV_LOG = Path(".pushbridge/dev.log")
+
+
+def _log_to_file(logger, path: Path | None, *, verbose: bool) -> Path | None:
+    """INFO lines go to ``path`` (appended, like a log group); to the console only if verbose."""
+    import logging
+
+    logger.setLevel("INFO")
+    logger.registered_handler.setLevel(logging.INFO if verbose else logging.CRITICAL)
+    if not path or str(path) in ("", "."):
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    return path
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -20,6 +39,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-receives", type=int, default=5, help="deliveries before a command is dead-lettered")
     parser.add_argument("--backoff", type=float, default=1.0, help="first redelivery delay in seconds (doubles)")
     parser.add_argument("--verbose", action="store_true", help="also print pushbridge's JSON logs")
+    parser.add_argument("--log-file", type=Path, default=DEV_LOG,
+                        help=f"write the JSON log lines here for `pushbridge trace --local` (default {DEV_LOG}; '' for none)")  # fmt: skip
     add_config_argument(parser)
     parser.set_defaults(run=run)
 
@@ -33,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from pushbridge_dev.devtools.dev_server import DevServer
     from pushbridge_dev.devtools.dry_run import DryRunPushwoosh
 
-    logger.setLevel("INFO" if args.verbose else "CRITICAL")
+    log_path = _log_to_file(logger, args.log_file, verbose=args.verbose)
     # Powertools prints the ColdStart metric even with metrics disabled; locally there is none.
     from aws_lambda_powertools.metrics.provider import cold_start
 
@@ -68,12 +89,20 @@ def run(args: argparse.Namespace) -> int:
     print(f"  secrets: {secrets_from}", flush=True)
     print(f"  calls:   {target}", flush=True)
     for name, source in config.sources.items():
-        if source.provider.http:  # Cognito triggers are not webhooks: nothing to POST to
-            print(
-                f"  POST {server.url}/webhooks/{name}  ({source.provider.name}, {len(source.rules)} rules)", flush=True
-            )
-    print("Send a signed sample:  pushbridge sign stripe events/payloads/stripe/invoice.paid.json "
-          f"--send {server.url}/webhooks/stripe    (Ctrl-C stops)", flush=True)  # fmt: skip
+        if not source.provider.http:  # Cognito triggers are not webhooks: nothing to POST to
+            continue
+        why_not = reachability(source)
+        note = f"; {why_not}" if why_not else ""
+        print(
+            f"  POST {server.url}/webhooks/{name}  ({source.provider.name}, {len(source.rules)} rules{note})",
+            flush=True,
+        )
+    cli = command_name()
+    print(f"Send a signed sample (second terminal):\n  {cli} sign stripe events/payloads/stripe/invoice.paid.json "
+          f"--send {server.url}/webhooks/stripe", flush=True)  # fmt: skip
+    if log_path is not None:
+        print(f"Every JSON log line goes to {log_path}: `{cli} trace --local ID` reads it.", flush=True)
+    print("Ctrl-C stops.", flush=True)
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -6,34 +6,29 @@ from __future__ import annotations
 import argparse
 import time
 
-from pushbridge.errors import DependencyUnavailable
 from pushbridge.models.command import parse_message
-from pushbridge_dev.cli.common import fail
+from pushbridge_dev.cli.aws import add_aws_arguments, open_stack, run_against_stack
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("dlq", help="list or redrive a deployed stack's dead-letter queue")
     parser.add_argument("action", choices=["list", "redrive"])
-    parser.add_argument("--stack", default="pushbridge", help="CloudFormation stack name (default: pushbridge)")
+    add_aws_arguments(parser)
     parser.add_argument("--limit", type=int, default=100, help="most dead letters to list")
     parser.add_argument("--wait", action="store_true", help="with redrive: wait until the move task finishes")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run_against_stack(run))
 
 
 def run(args: argparse.Namespace) -> int:
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from pushbridge.adapters.command_queue import DeadLetterAdmin
 
-    try:
-        admin = DeadLetterAdmin.for_stack(args.stack)
-        if args.action == "list":
-            return _list(admin, args.limit)
-        return _redrive(admin, args.wait)
-    except DependencyUnavailable as exc:
-        return fail(str(exc))
-    except (BotoCoreError, ClientError) as exc:
-        return fail(f"AWS error: {exc}")
+    stack = open_stack(args)
+    admin = DeadLetterAdmin(
+        stack.output("DeadLetterQueueUrl"), stack.output("CommandQueueUrl"), client=stack.client("sqs")
+    )
+    if args.action == "list":
+        return _list(admin, args.limit)
+    return _redrive(admin, args.wait)
 
 
 def _list(admin, limit: int) -> int:

@@ -272,6 +272,10 @@ class DevServer:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
+                if self.close_connection:
+                    # Said out loud: a client that reuses the connection would otherwise race
+                    # the close (the unread request body is why it is closed).
+                    self.send_header("Connection", "close")
                 self.end_headers()
                 self.wfile.write(payload)
 

@@ -8,7 +8,7 @@ import base64
 import hashlib
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -45,8 +45,10 @@ def http_api_event(
     now: float | None = None,
     method: str = "POST",
     path: str | None = None,
+    uuids: Callable[[], uuid.UUID] = uuid.uuid4,
 ) -> dict[str, Any]:
-    """A request to ``POST /webhooks/{source}``, or to any ``path`` (which the route may not match)."""
+    """A request to ``POST /webhooks/{source}``, or to any ``path`` (which the route may not match).
+    ``uuids`` makes the request and trace ids (seeded for the files in events/)."""
     now = time.time() if now is None else now
     path = path if path is not None else f"/webhooks/{source}"
     user_agent = next((v for k, v in headers.items() if k.lower() == "user-agent"), "pushbridge-sign/1.0")
@@ -55,7 +57,7 @@ def http_api_event(
         "content-type": "application/json; charset=utf-8",
         "host": _DOMAIN,
         "user-agent": user_agent,
-        "x-amzn-trace-id": f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]}",
+        "x-amzn-trace-id": f"Root=1-{int(now):08x}-{uuids().hex[:24]}",
         "x-forwarded-for": "203.0.113.10",
         "x-forwarded-port": "443",
         "x-forwarded-proto": "https",
@@ -81,7 +83,7 @@ def http_api_event(
                 "sourceIp": "203.0.113.10",
                 "userAgent": user_agent,
             },
-            "requestId": base64.b64encode(uuid.uuid4().bytes[:10]).decode(),
+            "requestId": base64.b64encode(uuids().bytes[:10]).decode(),
             "routeKey": "POST /webhooks/{source}",
             "stage": "$default",
             "time": datetime.fromtimestamp(now, tz=timezone.utc).strftime("%d/%b/%Y:%H:%M:%S +0000"),
@@ -103,11 +105,12 @@ def sqs_record(
     receive_count: int = 1,
     sent_at: float | None = None,
     queue_arn: str = QUEUE_ARN,
+    uuids: Callable[[], uuid.UUID] = uuid.uuid4,
 ) -> dict[str, Any]:
     sent_ms = str(int((time.time() if sent_at is None else sent_at) * 1000))
     return {
-        "messageId": message_id or str(uuid.uuid4()),
-        "receiptHandle": receipt_handle or "AQEB" + uuid.uuid4().hex,
+        "messageId": message_id or str(uuids()),
+        "receiptHandle": receipt_handle or "AQEB" + uuids().hex,
         "body": body,
         "attributes": {
             "ApproximateReceiveCount": str(receive_count),
@@ -126,11 +129,11 @@ def sqs_record(
     }
 
 
-def sqs_event_for(commands: Sequence[Command]) -> dict[str, Any]:
+def sqs_event_for(commands: Sequence[Command], *, uuids: Callable[[], uuid.UUID] = uuid.uuid4) -> dict[str, Any]:
     sent_at = commands[0].origin.received_at if commands else None
     return {
         "Records": [
-            sqs_record(m.body, group_id=m.group_id, dedup_id=m.dedup_id, sent_at=sent_at)
+            sqs_record(m.body, group_id=m.group_id, dedup_id=m.dedup_id, sent_at=sent_at, uuids=uuids)
             for m in messages_for(list(commands))
         ]
     }
