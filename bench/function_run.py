@@ -144,10 +144,11 @@ def load(function: str, events_file: str) -> dict[str, Any]:
 
     def count_messages(params: Any, **_: Any) -> None:  # the API's own parameters
         if counting:
+            from pushbridge.models.command import parse_message
+
             calls[MESSAGES] += len(params["Entries"])
-            for entry in params["Entries"]:  # an envelope holds several commands
-                body = json.loads(entry["MessageBody"])
-                calls[COMMANDS] += len(body["commands"]) if "commands" in body else 1
+            for entry in params["Entries"]:  # an envelope holds one or more commands
+                calls[COMMANDS] += len(parse_message(entry["MessageBody"]))
 
     boto3.setup_default_session()
     boto3.DEFAULT_SESSION.events.register("before-call", count_call)

@@ -20,6 +20,11 @@ os.environ.update(
     }
 )
 os.environ.pop("AWS_PROFILE", None)
+# The switches someone turns on to debug a deployed function: the log scan must find nothing
+# with them on either (tests/integration/test_no_secrets_in_logs.py runs part of the suite so).
+LOUD_LOGS = os.environ.get("PUSHBRIDGE_TEST_LOUD_LOGS") == "1"
+if LOUD_LOGS:
+    os.environ.update({"POWERTOOLS_LOGGER_LOG_EVENT": "true", "POWERTOOLS_LOG_LEVEL": "DEBUG"})
 
 import logging  # noqa: E402
 
@@ -109,6 +114,8 @@ def _collect_every_log_line():
     collector = _Collector(logger.registered_handler.formatter)
     logger._logger.addHandler(collector)
     logging.getLogger().addHandler(collector)
+    if LOUD_LOGS:  # as Lambda's runtime sets it for ApplicationLogLevel DEBUG
+        logging.getLogger().setLevel(logging.DEBUG)
     original_init = base.Headers.__init__
 
     def recording_init(self, headers=None):

@@ -63,6 +63,7 @@ class DependencyUnavailable(PushbridgeError):
         super().__init__(message)
         if reason:
             self.reason = reason
+        self.commands: list = []  # what could not be queued (the Cognito trigger logs them)
 
 
 class ConfigurationInvalid(DependencyUnavailable):
@@ -87,11 +88,21 @@ class DeliveryFailed(PushbridgeError):
     """A Pushwoosh call did not succeed. ``status`` is the HTTP status (None when no answer
     came), ``detail`` Pushwoosh's message or the network error."""
 
-    def __init__(self, detail: str, *, status: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        unanswered: bool = False,
+        after_unanswered: bool = False,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.status = status
         self.retry_after = retry_after
+        self.unanswered = unanswered  # no answer came: the call may have applied
+        self.after_unanswered = after_unanswered  # an earlier attempt of this call got no answer
 
 
 class TransientDeliveryError(DeliveryFailed):

@@ -3,7 +3,8 @@
 Metric names (namespace ``Pushbridge``, set by POWERTOOLS_METRICS_NAMESPACE):
 WebhooksReceived, WebhooksRejected{reason}, WebhooksIgnored, RulesSkipped{reason},
 PostEventWithoutHwid, CommandsEnqueued, PushwooshCalls{method,outcome}, PushwooshLatency{method},
-PushwooshAuthFailures, DeliveryLag, DuplicatesSuppressed, CommandsParked{reason}.
+PushwooshAuthFailures, DeliveryLag, DuplicatesSuppressed, CommandsParked{reason},
+CognitoTriggerFailures, EventsSkipped{reason}, ValuesSanitised, CommandsFenced.
 
 What must never be logged: secrets, tokens, signature headers, whole payloads, user ids
 (``user_ref`` stands in for them).
@@ -12,6 +13,7 @@ What must never be logged: secrets, tokens, signature headers, whole payloads, u
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +27,13 @@ NAMESPACE = "Pushbridge"
 
 # No "location" key: the message names the line (~30 bytes a line).
 logger = Logger(service=SERVICE, location=None)
+# At DEBUG, botocore logs every request and response: Secrets Manager's answers (the signing
+# secrets, the Pushwoosh token) and the credentials' headers. POWERTOOLS_LOG_LEVEL=DEBUG or a
+# function's ApplicationLogLevel DEBUG must never print them: these stay at WARNING whatever
+# the root logger's level.
+QUIET_LIBRARIES = ("boto3", "botocore", "s3transfer", "urllib3")
+for _name in QUIET_LIBRARIES:
+    logging.getLogger(_name).setLevel(logging.WARNING)
 _tracer: Any = None
 metrics = Metrics(service=SERVICE, namespace=NAMESPACE)
 
@@ -67,7 +76,8 @@ _cold_start = True
 def log_request_keys(handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """Logger.inject_lambda_context(clear_state=True), lighter: each line carries the request id
     and cold_start, not the function's name, ARN and memory size (the log group and Lambda's
-    REPORT line say those): ~190 bytes less on every line, paid for in CloudWatch Logs."""
+    REPORT line say those): ~190 bytes less on every line, paid for in CloudWatch Logs. It never
+    logs the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says (events carry secrets)."""
 
     @functools.wraps(handler)
     def decorate(event: Any, context: Any) -> Any:

@@ -16,6 +16,9 @@ from pushbridge.urls import require_https
 DEFAULT_PUSHWOOSH_API_URL = "https://api.pushwoosh.com"
 
 
+RETENTION_MARGIN = 24 * 3600
+
+
 class SettingsError(ValueError):
     pass
 
@@ -66,11 +69,23 @@ class DeliverySettings(_Env):
     pushwoosh_api_url: str = DEFAULT_PUSHWOOSH_API_URL
     pushwoosh_connect_timeout: float = Field(default=3.0, gt=0, le=10)
     pushwoosh_read_timeout: float = Field(default=10.0, gt=0, le=30)
-    # Provider redeliveries come for days (Stripe: 3 days): remember each command for a week.
+    # Provider redeliveries come for days (Stripe: 3 days): remember each command for a week,
+    # and in any case longer than a command can wait in the queue and then in the DLQ (a
+    # redrive in the DLQ's second week must not call Pushwoosh again): see idempotency_ttl.
     idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300)
+    queue_retention_seconds: int = Field(default=14 * 24 * 3600, ge=60)
+    dlq_retention_seconds: int = Field(default=14 * 24 * 3600, ge=60)
     secrets_max_age: int = Field(default=300, ge=0)
     # Message groups of a batch delivered at once (threads); 1 = one record after another.
     delivery_concurrency: int = Field(default=10, ge=1, le=10)
+
+    @property
+    def idempotency_ttl(self) -> int:
+        """Idempotency records and GDPR fences live at least as long as a command can still
+        come back: queue retention + dead-letter retention + a day (redrive and clock margin)."""
+        return max(
+            self.idempotency_ttl_seconds, self.queue_retention_seconds + self.dlq_retention_seconds + RETENTION_MARGIN
+        )
 
     @field_validator("pushwoosh_api_url")
     @classmethod

@@ -49,7 +49,7 @@ def test_status_code_210_is_parked_in_the_dlq_with_the_reason_and_not_retried(st
     assert attributes["pushbridge-reason"] == "pushwoosh_rejected"
     assert attributes["pushbridge-status"] == "210"
     assert "Event not found" in attributes["pushbridge-detail"]
-    command = json.loads(parked["Body"])
+    [command] = json.loads(parked["Body"])["commands"]  # a v3 envelope, like every new message
     assert command["method"] == "post_event" and command["event"] == "SubscriptionRenewed"
 
 

@@ -84,3 +84,21 @@ def test_redrive_starts_a_message_move_task_from_the_dlq_to_the_command_queue():
         )
         assert DeadLetterAdmin("dlq", "queue", client=sqs).redrive() == "task-1"
         stub.assert_no_pending_responses()
+
+
+def test_dlq_list_reads_letters_parked_before_and_after_the_v3_envelope(stack, capsys):
+    from pushbridge.models.command import Envelope, Origin, PostEvent
+
+    _deploy_outputs(stack)
+    origin = Origin(source="stripe", event_id="evt_old", event_type="commands", rule="r", received_at=1.0)
+    command = PostEvent(id="c1", application="ABCDE-12345", user_id="commands", origin=origin, event="commands")
+    for n, body in enumerate([command.model_dump_json(), Envelope(commands=[command]).model_dump_json()]):
+        stack.sqs.send_message(
+            QueueUrl=stack.dlq_url, MessageBody=body, MessageGroupId="g", MessageDeduplicationId=f"d{n}",
+            MessageAttributes={"pushbridge-reason": {"DataType": "String", "StringValue": "pushwoosh_rejected"}},
+        )  # fmt: skip
+
+    assert main(["dlq", "list", "--stack", "pushbridge-test"]) == 0
+    out = capsys.readouterr().out
+    assert "2 dead letter(s)" in out
+    assert out.count("- post_event user=commands from stripe/commands (event evt_old)") == 2

@@ -39,18 +39,23 @@ def test_post_confirmation_returns_the_event_unchanged_and_enqueues_signup(intak
     assert sign_up.json["request"]["event"] == "SignUp" and HWID not in str(sign_up.json)
 
 
-def test_post_authentication_is_a_login_each_time(intakes):
+def test_post_authentication_is_a_login_each_time_and_cognitos_retry_is_not_a_second(intakes, pushwoosh):
     event = payload("cognito", "PostAuthentication_Authentication")
-    for _ in range(2):  # two sign-ins: two events (each invocation has its own request id)
+    # A sign-in, Cognito's retry of it 4 s later (same event, new Lambda request id), and a
+    # second sign-in two minutes later.
+    for at in (1_800_000_010.0, 1_800_000_014.0, 1_800_000_130.0):
+        cognito.use(None, clock=lambda at=at: at)
         assert cognito.lambda_handler(copy.deepcopy(event), LambdaContext("cognito", 5)) == event
-    assert [c["event"] for c in intakes.peek()] == ["Login", "Login"]
+    intakes.drain()
+    assert [c.json["request"]["event"] for c in pushwoosh.calls("/json/1.3/postEvent")] == ["Login", "Login"]
 
 
 def test_a_failing_queue_never_blocks_the_user(intakes, log_lines):
     intakes.sqs.delete_queue(QueueUrl=intakes.queue_url)
     event = payload("cognito", "PostConfirmation_ConfirmSignUp")
     assert cognito.lambda_handler(copy.deepcopy(event), LambdaContext("cognito", 5)) == event
-    assert any("Cognito trigger not enqueued" in line for line in log_lines)
+    failed = {json.loads(line)["command_id"] for line in log_lines if '"could not queue"' in line}
+    assert failed and all(len(command_id) == 64 for command_id in failed)  # one line per command
 
 
 def test_cognito_is_not_reachable_over_http(intakes):

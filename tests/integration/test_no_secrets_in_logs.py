@@ -74,3 +74,31 @@ def test_no_secret_token_signature_email_or_payload_in_any_log_line(stack, pushw
     assert {"webhook", "Pushwoosh refused the command; parked in the DLQ"} <= set(messages)
     leaks = sorted(f for f in forbidden if len(f) >= 6 and f in logged)
     assert leaks == []
+
+
+def test_the_log_scan_finds_nothing_with_debug_switches_on():
+    """POWERTOOLS_LOGGER_LOG_EVENT=true and DEBUG everywhere (Powertools and the root logger, as
+    ApplicationLogLevel DEBUG sets it): the flows that touch every secret, header and payload
+    run again in a fresh interpreter (the switches are read at import) and the session's log
+    scan must still find nothing: no raw event, no header value, no Secrets Manager answer."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    modules = [
+        "tests/integration/test_no_secrets_in_logs.py::test_no_secret_token_signature_email_or_payload_in_any_log_line",
+        "tests/integration/test_flow.py",
+        "tests/integration/test_intakes.py",
+        "tests/integration/test_delivery_outcomes.py",
+        "tests/integration/test_token_providers.py",
+    ]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *modules],
+        cwd=root, env=os.environ | {"PUSHBRIDGE_TEST_LOUD_LOGS": "1"}, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    summary = run.stdout[-3000:]
+    assert run.returncode == 0, summary
+    assert "payload markers looked for: 0 found" in summary, summary
+    assert "LEAK" not in summary

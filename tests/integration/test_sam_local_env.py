@@ -63,7 +63,10 @@ def test_ingest_then_delivery_with_env_json_and_the_sample_events(moto_server, p
     messages = sqs.receive_message(QueueUrl=os.environ["QUEUE_URL"], AttributeNames=["All"])["Messages"]
     assert len(messages) == 1
     sqs_event = json.loads((ROOT / "events" / "sqs" / "stripe-invoice-paid.json").read_text())
-    assert json.loads(messages[0]["Body"])["id"] == json.loads(sqs_event["Records"][0]["body"])["id"]
+    from pushbridge.models.command import parse_message
+
+    queued, sample = parse_message(messages[0]["Body"]), parse_message(sqs_event["Records"][0]["body"])
+    assert [c.id for c in queued] == [c.id for c in sample]
 
     assert delivery.lambda_handler(sqs_event, LambdaContext("DeliveryFunction")) == {"batchItemFailures": []}
     [call] = pushwoosh.calls()

@@ -160,7 +160,9 @@ def test_thresholds_that_depend_on_traffic_are_parameters():
 
 
 def test_dead_letters_expiring_alarm_fires_before_the_dlq_retention_ends():
-    retention_days = R["DeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] / 86400
+    retention = R["DeadLetterQueue"]["Properties"]["MessageRetentionPeriod"]
+    assert retention == {"Ref": "DeadLetterRetentionSeconds"}  # a parameter, shipped at SQS's maximum
+    retention_days = P["DeadLetterRetentionSeconds"]["Default"] / 86400
     assert P["AlarmDeadLetterExpiryDays"]["Default"] < P["AlarmDeadLetterExpiryDays"]["MaxValue"] < retention_days
 
 

@@ -148,6 +148,29 @@ def test_delivery_concurrency_is_bounded_by_parameters():
     assert scaling == {"MaximumConcurrency": {"Ref": "DeliveryMaximumConcurrency"}}
 
 
+def test_idempotency_and_fences_outlive_the_queue_and_the_dead_letters():
+    """A redrive in the DLQ's last hour must still find the idempotency record and the fence:
+    both retentions come from the parameters the delivery function reads them from."""
+    from pushbridge.settings import RETENTION_MARGIN, DeliverySettings
+
+    queue, dlq = R["CommandQueue"]["Properties"], R["DeadLetterQueue"]["Properties"]
+    env = R["DeliveryFunction"]["Properties"]["Environment"]["Variables"]
+    assert queue["MessageRetentionPeriod"] == env["QUEUE_RETENTION_SECONDS"] == {"Ref": "QueueRetentionSeconds"}
+    assert dlq["MessageRetentionPeriod"] == env["DLQ_RETENTION_SECONDS"] == {"Ref": "DeadLetterRetentionSeconds"}
+    for queue_s, dlq_s in [(None, None), (60, 60), (1209600, 1209600), (3600, 1209600)]:
+        values = {
+            "QUEUE_RETENTION_SECONDS": queue_s or T["Parameters"]["QueueRetentionSeconds"]["Default"],
+            "DLQ_RETENTION_SECONDS": dlq_s or T["Parameters"]["DeadLetterRetentionSeconds"]["Default"],
+        }
+        settings = DeliverySettings.from_env(
+            {"DLQ_URL": "q", "IDEMPOTENCY_TABLE": "t", "PUSHWOOSH_SECRET_ID": "s"}
+            | {k: str(v) for k, v in values.items()}
+        )
+        needed = int(values["QUEUE_RETENTION_SECONDS"]) + int(values["DLQ_RETENTION_SECONDS"]) + RETENTION_MARGIN
+        assert settings.idempotency_ttl >= needed
+    assert RETENTION_MARGIN >= 3600
+
+
 def test_samconfig_ships_no_empty_application_so_the_guided_deploy_asks_for_it():
     import tomllib
 
@@ -168,3 +191,21 @@ def test_the_application_parameter_has_no_empty_default_and_refuses_empty():
     assert not pattern.match("") and pattern.match("ABCDE-12345")
     samconfig = (Path(__file__).resolve().parents[2] / "samconfig.toml").read_text()
     assert "PushwooshApplication" not in samconfig  # sam deploy --guided asks for it
+
+
+def test_the_delivery_role_allows_every_dynamodb_call_the_delivery_code_makes():
+    """The idempotency layer and the GDPR fence share the table: a call the role does not allow
+    is an AccessDenied on every command in production, which moto does not enforce."""
+    import re
+    from pathlib import Path
+
+    adapters = Path(__file__).resolve().parents[2] / "src" / "pushbridge" / "adapters"
+    called = set()
+    for name in ("idempotency.py", "fences.py"):
+        for op in re.findall(
+            r"\b(get_item|put_item|update_item|delete_item|transact_write_items)\b", (adapters / name).read_text()
+        ):
+            called.add("dynamodb:" + "".join(part.title() for part in op.split("_")))
+    statements = R["DeliveryRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    allowed = {a for s in statements if s["Sid"] == "IdempotencyRecords" for a in s["Action"]}
+    assert called and called <= allowed, called - allowed

@@ -10,7 +10,7 @@ from typing import Any
 from pushbridge.adapters.aws import client as aws_client
 from pushbridge.adapters.aws import error_code
 from pushbridge.errors import DependencyUnavailable
-from pushbridge.models.command import Command, messages_for
+from pushbridge.models.command import SQS_MAX_BYTES, Command, Message, messages_for
 
 _BATCH = 10  # SendMessageBatch's limit
 _ATTEMPTS = 3
@@ -27,6 +27,10 @@ class _Sqs:
         if self._client is None:
             self._client = aws_client("sqs")
         return self._client
+
+    def use_client(self, client: Any) -> None:
+        """Send through ``client`` from now on (the Cognito trigger bounds each invocation's)."""
+        self._client = client
 
     def after_restore(self) -> None:
         """SnapStart: drop pooled connections; the client opens new ones when next used."""
@@ -50,8 +54,7 @@ class SqsCommandQueue(_Sqs):
         """
         from botocore.exceptions import BotoCoreError, ClientError
 
-        messages = messages_for(list(commands))
-        for start in range(0, len(messages), _BATCH):
+        for batch in _batches(messages_for(list(commands))):
             pending = {
                 str(index): {
                     "Id": str(index),
@@ -59,7 +62,7 @@ class SqsCommandQueue(_Sqs):
                     "MessageGroupId": message.group_id,
                     "MessageDeduplicationId": message.dedup_id,
                 }
-                for index, message in enumerate(messages[start : start + _BATCH])
+                for index, message in enumerate(batch)
             }
             for _ in range(_ATTEMPTS):
                 try:
@@ -74,6 +77,22 @@ class SqsCommandQueue(_Sqs):
                     break
             else:
                 raise DependencyUnavailable(f"SQS refused {len(pending)} of the commands", reason="queue_unavailable")
+
+
+def _batches(messages: list[Message]) -> list[list[Message]]:
+    """SendMessageBatch takes at most 10 entries *and* 256 KiB in all: two users' large
+    messages go in separate calls rather than failing as one too-long batch (which read as
+    an SQS outage, 503, on every retry)."""
+    batches: list[list[Message]] = []
+    size = 0
+    for message in messages:
+        length = len(message.body.encode())
+        if not batches or len(batches[-1]) == _BATCH or size + length > SQS_MAX_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(message)
+        size += length
+    return batches
 
 
 class SqsDeadLetters(_Sqs):

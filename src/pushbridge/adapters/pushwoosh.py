@@ -120,12 +120,16 @@ class PushwooshClient:
         token = self._token(force=False)
         refreshed = False
         attempt = 0
+        unanswered = False
         while True:
             attempt += 1
             try:
                 status, answer = self._post(path, payload, token, deadline)
                 _classify(status, answer, path)
                 return CallResult(status, attempt, (self._clock() - started) * 1000, answer)
+            except PermanentDeliveryError as exc:
+                exc.after_unanswered = unanswered
+                raise
             except AuthDeliveryError:
                 if refreshed:
                     raise
@@ -133,6 +137,7 @@ class PushwooshClient:
                 token, refreshed = self._token(force=True), True
                 attempt -= 1
             except TransientDeliveryError as exc:
+                unanswered = exc.unanswered = unanswered or exc.unanswered
                 delay = self._backoff(attempt, exc.retry_after)
                 if attempt >= self._max_attempts or not self._time_for(delay, deadline):
                     raise
@@ -156,7 +161,7 @@ class PushwooshClient:
             )
         except urllib3.exceptions.HTTPError as exc:
             # Connection refused or reset, timeouts, TLS and protocol errors: no answer came.
-            raise TransientDeliveryError(f"no answer from Pushwoosh: {type(exc).__name__}") from None
+            raise TransientDeliveryError(f"no answer from Pushwoosh: {type(exc).__name__}", unanswered=True) from None
         try:
             answer = json.loads(response.data) if response.data else None
         except ValueError:

@@ -5,14 +5,22 @@
   result instead of calling Pushwoosh again.
 - Nothing lost: transient failures propagate (the batch processor reports the record as a
   batch item failure, SQS redelivers it); permanent ones are parked in the DLQ with the
-  reason and the record is acknowledged, so the group behind it moves on.
+  reason and the record is acknowledged, so the group behind it moves on. Each parking has
+  its own deduplication id, so a command parked, redriven and parked again within FIFO's
+  five minutes is parked again rather than swallowed.
+- GDPR fence: a deleteUser fences its user at its provider event time; a later postEvent or
+  registerUser from before that time (a redrive, a late retry) is not sent (``fenced``). A
+  deleteUser older than the user's latest registerUser (the user signed up again) is stale
+  and fenced too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -23,7 +31,8 @@ from pushbridge.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from pushbridge.models.command import Command, parse_message, user_ref
+from pushbridge.models.command import Command, DeleteUser, Envelope, RegisterUser, parse_message, user_ref
+from pushbridge.models.fence import UserMark
 from pushbridge.observability import count, logger, timing
 
 
@@ -39,6 +48,29 @@ class DeadLetters(Protocol):
     ) -> None: ...
 
 
+class Fences(Protocol):
+    """Per application and user: the GDPR fence, and what tells a stale deleteUser apart;
+    per command: whether an attempt went unanswered (it may have applied)."""
+
+    def mark(self, application: str, user_id: str) -> UserMark: ...
+
+    def deleted(self, application: str, user_id: str, at: float) -> None: ...
+
+    def registered(self, application: str, user_id: str, at: float) -> None: ...
+
+    def unanswered(self, command_id: str) -> None: ...
+
+    def was_unanswered(self, command_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Which receive of which SQS message is being delivered: makes each parking unique."""
+
+    message_id: str = ""
+    receive_count: int = 1
+
+
 class DeliveryService:
     def __init__(
         self,
@@ -46,18 +78,28 @@ class DeliveryService:
         dead_letters: DeadLetters,
         *,
         once: Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]] | None = None,
+        fences: Fences | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """``once`` wraps the Pushwoosh call in an idempotency guard (Powertools'
-        ``idempotent_function`` with a persistence layer); without one every delivery calls."""
+        ``idempotent_function`` with a persistence layer); without one every delivery calls.
+        ``fences`` (DynamoDB in Lambda) enables the GDPR fence and the unanswered-attempt mark."""
         self._pushwoosh = pushwoosh
         self._dead_letters = dead_letters
+        self._fences = fences
         self._clock = clock
         self._monotonic = monotonic
         self._call_once = once(self._call) if once else self._call
 
-    def deliver(self, body: str, *, deadline: float | None = None, message_group: str | None = None) -> str:
+    def deliver(
+        self,
+        body: str,
+        *,
+        deadline: float | None = None,
+        message_group: str | None = None,
+        receipt: Receipt | None = None,
+    ) -> str:
         """Deliver one queued message (one command, or one webhook's commands for one user, in
         order); returns ``delivered``, ``duplicate`` or ``parked`` for each, comma-separated.
 
@@ -65,20 +107,21 @@ class DeliveryService:
         (or :class:`DependencyUnavailable`) for the queue to redeliver the message: commands of
         it already delivered are then answered by their idempotency records, not called again.
         """
+        receipt = receipt or Receipt(message_id=uuid.uuid4().hex)
         try:
             commands = parse_message(body)
         except ValidationError as exc:
             logger.error("malformed command parked", extra={"errors": exc.error_count()})
-            dedup = uuid.uuid5(uuid.NAMESPACE_URL, body).hex
+            dedup = _parking_id(uuid.uuid5(uuid.NAMESPACE_URL, body).hex, receipt)
             self._dead_letters.park(
                 body, group_id=message_group or "malformed", dedup_id=dedup, reason="malformed_command",
                 status=None, detail=f"{exc.error_count()} validation errors",
             )  # fmt: skip
             count("CommandsParked", reason="malformed_command")
             return "parked"
-        return ",".join(self._deliver_one(command, deadline) for command in commands)
+        return ",".join(self._deliver_one(command, deadline, receipt) for command in commands)
 
-    def _deliver_one(self, command: Command, deadline: float | None) -> str:
+    def _deliver_one(self, command: Command, deadline: float | None, receipt: Receipt) -> str:
         # Thread-local: message groups are delivered on worker threads at the same time.
         logger.thread_safe_append_keys(
             correlation_id=command.origin.event_id, command_id=command.id, method=command.method,
@@ -88,12 +131,14 @@ class DeliveryService:
         if deadline is not None and deadline - self._monotonic() < self._pushwoosh.min_call_seconds:
             # Not enough time left for a call to finish: hand it back untouched.
             raise TransientDeliveryError("not enough time left in this invocation")
+        if self._fenced(command):
+            return "fenced"
 
         attempt = uuid.uuid4().hex
         try:
             result = self._call_once(command=command, attempt=attempt, deadline=deadline)
         except PermanentDeliveryError as exc:
-            self._park(command, exc)
+            self._park(command, exc, receipt)
             return "parked"
         except AuthDeliveryError as exc:
             count("PushwooshAuthFailures")
@@ -101,6 +146,8 @@ class DeliveryService:
             logger.error("Pushwoosh rejected the API token twice; will retry", extra={"detail": exc.detail})
             raise
         except TransientDeliveryError as exc:
+            if exc.unanswered and self._fences is not None:
+                self._fences.unanswered(command.id)  # it may have applied: say so if refused later
             count("PushwooshCalls", method=command.method, outcome="transient")
             logger.warning("Pushwoosh call failed; will retry", extra={"status": exc.status, "detail": exc.detail})
             raise
@@ -118,6 +165,31 @@ class DeliveryService:
             return "duplicate"
         return "delivered"
 
+    def _fenced(self, command: Command) -> bool:
+        """The GDPR fence. Its marks are written before the call: a deleteUser that fails after
+        its fence is written still fences what came before it (the user asked to be deleted)."""
+        if self._fences is None:
+            return False
+        at = command.origin.time
+        mark = self._fences.mark(command.application, command.user_id)
+        if isinstance(command, DeleteUser):
+            stale = mark.registered_at is not None and mark.registered_at > at
+            if not stale:
+                if mark.deleted_at is None or at > mark.deleted_at:  # only a write that moves it
+                    self._fences.deleted(command.application, command.user_id, at)
+                return False
+        elif mark.deleted_at is None or at > mark.deleted_at:
+            if isinstance(command, RegisterUser) and (mark.registered_at is None or at > mark.registered_at):
+                self._fences.registered(command.application, command.user_id, at)
+            return False
+        count("CommandsFenced")
+        logger.info(
+            "fenced: the user was deleted after this event (or signed up again after this deleteUser)",
+            extra={"outcome": "fenced", "event_time": at, "deleted_at": mark.deleted_at,
+                   "registered_at": mark.registered_at},
+        )  # fmt: skip
+        return True
+
     def _call(self, *, command: Command, attempt: str, deadline: float | None) -> dict[str, Any]:
         started = self._monotonic()
         try:
@@ -130,16 +202,28 @@ class DeliveryService:
         )
         return {"attempt": attempt, "delivered_at": self._clock(), "status": result.status}
 
-    def _park(self, command: Command, exc: PermanentDeliveryError) -> None:
+    def _park(self, command: Command, exc: PermanentDeliveryError, receipt: Receipt) -> None:
+        reason = "pushwoosh_rejected"
+        if exc.after_unanswered or (self._fences is not None and self._fences.was_unanswered(command.id)):
+            # An earlier attempt got no answer: Pushwoosh may have applied it before refusing this one.
+            reason = "pushwoosh_rejected_after_unanswered_attempt"
         count("PushwooshCalls", method=command.method, outcome="permanent")
-        count("CommandsParked", reason="pushwoosh_rejected")
+        count("CommandsParked", reason=reason)
         logger.error(
-            "Pushwoosh refused the command; parked in the DLQ", extra={"status": exc.status, "detail": exc.detail}
+            "Pushwoosh refused the command; parked in the DLQ",
+            extra={"status": exc.status, "detail": exc.detail, "reason": reason},
         )
         self._dead_letters.park(
-            command.model_dump_json(), group_id=command.group_id, dedup_id=command.id,
-            reason="pushwoosh_rejected", status=exc.status, detail=exc.detail,
+            Envelope(commands=[command]).model_dump_json(), group_id=command.group_id,
+            dedup_id=_parking_id(command.id, receipt), reason=reason, status=exc.status, detail=exc.detail,
         )  # fmt: skip
+
+
+def _parking_id(key: str, receipt: Receipt) -> str:
+    """Unique per parking: a redriven message is a new SQS message (new id), so parking it
+    again within FIFO's five-minute window is not deduplicated away; the same receive parked
+    twice (a crash between parking and acknowledging) still is."""
+    return hashlib.sha256(f"{key}\x1f{receipt.message_id}\x1f{receipt.receive_count}".encode()).hexdigest()
 
 
 def _is_idempotency_error(exc: Exception) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pushbridge.config.loader import Config, Source
-from pushbridge.domain.mapping import map_event
+from pushbridge.domain.mapping import MappingResult, map_event
 from pushbridge.errors import (
     ConfigurationInvalid,
     DependencyUnavailable,
@@ -45,6 +45,7 @@ class IngestResult:
     # For the one "webhook" log line the intake writes (handlers/webhook_log.py).
     skipped: list[dict[str, str]] = field(default_factory=list)
     without_hwid: list[str] = field(default_factory=list)
+    values_sanitised: int = 0
 
 
 class IngestService:
@@ -146,13 +147,29 @@ class IngestService:
     def _map_and_enqueue(self, source: Source, events: list[ProviderEvent]) -> IngestResult:
         received_at = self._clock()
         commands: list[Command] = []
+        accepted: list[ProviderEvent] = []
         # Why nothing (or not everything) was sent: whole events skipped on purpose, then
         # rules that could not build their call. Both go in the answer and the one log line.
         skipped: list[dict[str, str]] = []
         without_hwid: list[str] = []
+        sanitised = 0  # mapped values whose lone surrogates became U+FFFD
         for event in events:
             logger.set_correlation_id(event.id)
-            mapped = map_event(source, event, received_at=received_at)
+            try:
+                mapped = _map_checked(source, event, received_at)
+            except MalformedPayload as exc:
+                if len(events) == 1:
+                    raise
+                # One bad event of a batch (Auth0 log stream, Okta data.events[]) must not
+                # cost the other users theirs: skip it, counted, and named in the answer and
+                # the webhook's log line with why.
+                count("EventsSkipped", reason="invalid_event")
+                skipped.append({"event_type": event.type, "reason": "invalid_event", "detail": exc.reason})
+                continue
+            accepted.append(event)
+            if mapped.sanitised:
+                count("ValuesSanitised", mapped.sanitised)
+                sanitised += mapped.sanitised
             if mapped.event_skipped is not None:
                 count("EventsSkipped", reason=mapped.event_skipped)
                 skipped.append({"event_type": event.type, "reason": mapped.event_skipped})
@@ -163,6 +180,9 @@ class IngestService:
                 count("PostEventWithoutHwid")  # sent with the user id only; Customer Journeys need the hwid
                 without_hwid.append(rule)
             commands.extend(mapped.commands)
+        if events and not accepted:
+            raise MalformedPayload("every event of the webhook is invalid", reason="invalid_event")
+        events = accepted
 
         event_types = [e.type for e in events]
         if not commands:
@@ -171,9 +191,13 @@ class IngestService:
             body: dict[str, Any] = {"status": "ignored", "reason": reason, "event_types": event_types}
             if skipped:
                 body["skipped"] = skipped
-            return IngestResult(200, body, [], events, skipped, without_hwid)
+            return IngestResult(200, body, [], events, skipped, without_hwid, sanitised)
 
-        self._queue.send(commands)
+        try:
+            self._queue.send(commands)
+        except DependencyUnavailable as exc:
+            exc.commands = commands  # an intake that cannot ask for a retry logs what was lost
+            raise
         count("CommandsEnqueued", len(commands))
         body = {
             "status": "accepted",
@@ -183,7 +207,7 @@ class IngestService:
         }
         if skipped:
             body["skipped"] = skipped
-        return IngestResult(202, body, commands, events, skipped, without_hwid)
+        return IngestResult(202, body, commands, events, skipped, without_hwid, sanitised)
 
 
 def parse_events(source: Source, headers: Headers, body: bytes, *, verified: Any = None) -> list[ProviderEvent]:
@@ -196,10 +220,13 @@ def parse_events(source: Source, headers: Headers, body: bytes, *, verified: Any
             )
             for e in events
         ]
-    for event in events:
-        if not event.type:
-            raise MalformedPayload("the event has no type")
     return events
+
+
+def _map_checked(source: Source, event: ProviderEvent, received_at: float) -> MappingResult:
+    if not event.type:
+        raise MalformedPayload("the event has no type")
+    return map_event(source, event, received_at=received_at)
 
 
 def _event_type(value: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from pushbridge.config.loader import Source
 from pushbridge.config.schema import DeleteUserSpec, Expr, PostEventSpec, RegisterUserSpec, Rule
+from pushbridge.domain.values import Sanitiser
 from pushbridge.models.command import Command, DeleteUser, Origin, PostEvent, RegisterUser, command_id
 from pushbridge.models.event import ProviderEvent
 from pushbridge.providers.base import event_time
@@ -38,6 +39,7 @@ class MappingResult:
     skipped: list[Skipped] = field(default_factory=list)
     without_hwid: list[str] = field(default_factory=list)  # post_event rules sent with userId only
     matched: int = 0
+    sanitised: int = 0  # mapped values whose lone surrogates became U+FFFD
     # Why the whole event was skipped on purpose (sandbox, anonymous_user, placeholder_user).
     event_skipped: str | None = None
     environment: str | None = None  # production|sandbox, for payment providers
@@ -53,7 +55,10 @@ class _SkipEvent(_Skip):
 
 
 def map_event(source: Source, event: ProviderEvent, *, received_at: float) -> MappingResult:
+    """Raises :class:`~pushbridge.domain.values.ValueTooDeep` (400) for a value delivery
+    could not carry; lone surrogates are replaced (``sanitised`` counts them)."""
     result = MappingResult()
+    sanitiser = Sanitiser()
     matched = [
         (name, rule)
         for name, rule in source.rules
@@ -69,8 +74,9 @@ def map_event(source: Source, event: ProviderEvent, *, received_at: float) -> Ma
             return result
     for rule_name, rule in matched:
         origin = Origin(
-            source=source.name, event_id=event.id, event_type=event.type, rule=rule_name, received_at=received_at
-        )
+            source=source.name, event_id=event.id, event_type=event.type, rule=rule_name, received_at=received_at,
+            event_time=event.time if event.time is not None else received_at,
+        )  # fmt: skip
         try:
             command = _build(source, rule, event, origin, result.environment)
         except _SkipEvent as skip:
@@ -78,10 +84,19 @@ def map_event(source: Source, event: ProviderEvent, *, received_at: float) -> Ma
         except _Skip as skip:
             result.skipped.append(Skipped(rule=rule_name, reason=skip.reason))
             continue
+        command = _checked(command, sanitiser)
         if isinstance(command, PostEvent) and command.hwid is None:
             result.without_hwid.append(rule_name)
         result.commands.append(command)
+    result.sanitised = sanitiser.replaced
     return result
+
+
+def _checked(command: Command, sanitiser: Sanitiser) -> Command:
+    before = sanitiser.replaced
+    # Depth counts from a mapped value: the command and its attributes object are not the sender's.
+    values = sanitiser.clean(command.model_dump(), depth=-2)
+    return type(command).model_validate(values) if sanitiser.replaced != before else command
 
 
 def environment_of(value: Any) -> str:

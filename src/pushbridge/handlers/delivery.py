@@ -61,6 +61,7 @@ def build(
     ttl_seconds: int,
     workers: int = DEFAULT_WORKERS,
     adapters: tuple[Any, ...] = (),
+    fences: Any = None,
 ) -> Delivery:
     """The delivery service with its calls guarded by a Powertools idempotency record in
     ``store`` (DynamoDB in Lambda, memory in ``pushbridge dev``)."""
@@ -72,6 +73,7 @@ def build(
     service = DeliveryService(
         pushwoosh,
         dead_letters,
+        fences=fences,
         once=lambda call: idempotent_function(
             call,
             data_keyword_argument="command",
@@ -87,6 +89,7 @@ def build(
 def build_from_env() -> Delivery:
     from pushbridge.adapters.aws import client as aws_client
     from pushbridge.adapters.command_queue import SqsDeadLetters
+    from pushbridge.adapters.fences import DynamoDbFences
     from pushbridge.adapters.idempotency import OneWriteDynamoDBPersistenceLayer
     from pushbridge.adapters.pushwoosh import PushwooshClient
     from pushbridge.adapters.secrets import SecretsManagerJson
@@ -105,7 +108,8 @@ def build_from_env() -> Delivery:
         client,
         dead_letters,
         OneWriteDynamoDBPersistenceLayer(settings.idempotency_table, boto3_client=dynamodb),
-        ttl_seconds=settings.idempotency_ttl_seconds,
+        ttl_seconds=settings.idempotency_ttl,
+        fences=DynamoDbFences(settings.idempotency_table, dynamodb, ttl_seconds=settings.idempotency_ttl),
         workers=settings.delivery_concurrency,
         adapters=(token_secret, dead_letters, _Closing(dynamodb)),
     )
@@ -133,9 +137,15 @@ def pushwoosh_token(secret: Any, *, force: bool = False) -> str:
 def _record_handler(record: SQSRecord, *, deadline: float) -> str:
     # Thread-local keys: each worker thread logs its own command.
     logger.thread_safe_remove_keys(["command_id", "method", "user", "correlation_id"])
-    return delivery().service.deliver(record.body, deadline=deadline, message_group=record.attributes.message_group_id)
+    from pushbridge.domain.delivery import Receipt
+
+    receipt = Receipt(record.message_id, int(record.attributes.approximate_receive_count or 1))
+    return delivery().service.deliver(
+        record.body, deadline=deadline, message_group=record.attributes.message_group_id, receipt=receipt
+    )
 
 
+# Never logs the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it carries personal data.
 @log_request_keys
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)

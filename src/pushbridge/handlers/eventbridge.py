@@ -49,6 +49,7 @@ def source_for(event_source_name: str) -> str:
     return routes[parts[1]]
 
 
+# Never logs the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it carries secrets and personal data.
 @log_request_keys
 @tracer.capture_lambda_handler
 @metrics.log_metrics

@@ -147,6 +147,7 @@ def answer_for(exc: Exception, source: str | None = None) -> tuple[int, dict[str
     return 500, {"status": "error", "reason": "internal_error", "message": "internal error, retry later"}, "error"
 
 
+# Never logs the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it carries secrets and personal data.
 @log_request_keys
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # The webhook's undimensioned metrics ride in its one log line (one EMF document).

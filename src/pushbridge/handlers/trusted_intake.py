@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from pushbridge.domain.ingest import IngestService
 
 
-def build_trusted_ingest(*, sqs_client: Any = None) -> IngestService:
+def build_trusted_ingest(*, sqs_client: Any = None, queue: Any = None) -> IngestService:
     from pushbridge.adapters.command_queue import SqsCommandQueue
     from pushbridge.adapters.secrets import StaticJson
     from pushbridge.config.loader import load_config
@@ -22,6 +22,6 @@ def build_trusted_ingest(*, sqs_client: Any = None) -> IngestService:
     return IngestService(
         config,
         StaticJson({}),  # no signing secrets: nothing here arrives over the internet
-        SqsCommandQueue(settings.queue_url, client=sqs_client),
+        queue if queue is not None else SqsCommandQueue(settings.queue_url, client=sqs_client),
         unusable=unusable_sources(config),
     )

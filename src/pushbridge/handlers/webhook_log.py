@@ -37,6 +37,8 @@ def log_webhook(
             line["rules_skipped"] = result.skipped
         if result.without_hwid:
             line["without_hwid"] = result.without_hwid
+        if result.values_sanitised:
+            line["values_sanitised"] = result.values_sanitised
     if metrics:
         line.update(metrics)
     (logger.info if status < 500 else logger.error)("webhook", extra=line)

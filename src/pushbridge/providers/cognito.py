@@ -7,6 +7,17 @@ Sources checked:
   ``request.userAttributes`` holds ``sub`` and the custom attributes (``custom:...``); the
   function must return the event; Cognito waits at most 5 seconds for it.
 - Powertools ``PostConfirmationTriggerEvent`` / ``PostAuthenticationTriggerEvent`` data classes.
+- https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-working-with-lambda-triggers.html
+  Cognito invokes the trigger synchronously and waits 5 seconds; when the call fails or times
+  out in a way it deems retryable, it calls again (up to three attempts in all), with the same
+  event and a new Lambda request id. The event carries no time of its own.
+
+Event ids, which command ids (and so FIFO deduplication and idempotency) derive from:
+- a confirmation happens once per user: pool + sub + trigger;
+- a sign-in is pool + sub + trigger + app client + the minute it was received in. Cognito's
+  retries (seconds apart, same event) get the same id; the request id, which each retry
+  changes, is not used. Cost of the choice: two sign-ins of one user in the same minute are
+  one Login, and a retry that straddles a minute boundary is a second one.
 """
 
 from __future__ import annotations
@@ -18,16 +29,22 @@ from pushbridge.errors import MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
 from pushbridge.providers.base import Provider
 
+SIGN_IN_WINDOW = 60  # seconds: a sign-in's id is the same for Cognito's retries within it
 
-def event_from_trigger(event: dict[str, Any], request_id: str) -> ProviderEvent:
+
+def event_from_trigger(event: dict[str, Any], received_at: float) -> ProviderEvent:
     trigger = event.get("triggerSource")
-    attributes = (event.get("request") or {}).get("userAttributes") or {}
+    request = event.get("request")
+    attributes = request.get("userAttributes") if isinstance(request, dict) else None
     if not isinstance(trigger, str) or not isinstance(attributes, dict):
         raise MalformedPayload("not a Cognito trigger event")
     subject = attributes.get("sub") or event.get("userName") or ""
-    # A confirmation happens once per user; every sign-in is its own event.
-    once = trigger.startswith("PostConfirmation")
-    event_id = f"{event.get('userPoolId')}:{subject}:{trigger}" if once else request_id
+    parts = [str(event.get("userPoolId")), str(subject), trigger]
+    if not trigger.startswith("PostConfirmation"):  # a confirmation happens once per user
+        caller = event.get("callerContext")
+        parts += [str(caller.get("clientId") if isinstance(caller, dict) else None), str(received_at // SIGN_IN_WINDOW)]
+    # Hashed: the id is the logs' correlation id, and the sub is a user id.
+    event_id = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
     return ProviderEvent(id=event_id, type=trigger, time=None, payload=event)
 
 
@@ -39,7 +56,8 @@ def parse(body: bytes, headers: Any = None, *, options=None, verified: Any = Non
     """For the local tools, which hand a sample trigger event over as `verified`."""
     if not isinstance(verified, dict):
         raise MalformedPayload("a Cognito trigger event is passed in, not posted")
-    return [event_from_trigger(verified, request_id="sample-" + hashlib.sha256(body).hexdigest()[:16])]
+    # A fixed receipt time: sample events (make events) are the same on every run.
+    return [event_from_trigger(verified, received_at=0.0)]
 
 
 PRESET = [

@@ -11,11 +11,13 @@ from tests.support.samples import payload
 SUB = "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
 
 
-def test_a_confirmation_has_one_id_per_user_and_each_sign_in_its_own():
+def test_a_confirmation_has_one_id_per_user_and_each_sign_in_its_own_that_cognitos_retry_keeps():
     confirm = payload("cognito", "PostConfirmation_ConfirmSignUp")
-    assert event_from_trigger(confirm, "req-1").id == event_from_trigger(confirm, "req-2").id
+    assert event_from_trigger(confirm, 1_800_000_000.0).id == event_from_trigger(confirm, 1_800_009_000.0).id
     login = payload("cognito", "PostAuthentication_Authentication")
-    assert event_from_trigger(login, "req-1").id != event_from_trigger(login, "req-2").id
+    first = event_from_trigger(login, 1_800_000_001.0)
+    assert event_from_trigger(login, 1_800_000_005.0).id == first.id  # Cognito's retry: same event, seconds later
+    assert event_from_trigger(login, 1_800_000_125.0).id != first.id  # a later sign-in
 
 
 # Cognito's triggers carry no time: the time the trigger ran stands in for it.

@@ -1,0 +1,91 @@
+"""The GDPR fence and the unanswered-attempt marks, in the idempotency table under their own
+key prefixes (``pushbridge-user#``, ``pushbridge-unanswered#``), beside Powertools' records.
+
+Items expire (the table's TTL attribute ``expiration``) no sooner than the idempotency
+records: a fence must outlive every copy of a command that could still be redriven.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pushbridge.adapters.aws import error_code
+from pushbridge.errors import DependencyUnavailable
+from pushbridge.models.fence import UserMark
+
+USER_PREFIX = "pushbridge-user#"
+UNANSWERED_PREFIX = "pushbridge-unanswered#"
+
+
+class DynamoDbFences:
+    def __init__(self, table: str, client: Any, *, ttl_seconds: int, clock: Callable[[], float] = time.time) -> None:
+        self._table = table
+        self.client = client
+        self._ttl = ttl_seconds
+        self._clock = clock
+
+    def mark(self, application: str, user_id: str) -> UserMark:
+        item = self._call("get_item", TableName=self._table, Key=_key(_user(application, user_id)), ConsistentRead=True)
+        fields = item.get("Item") or {}
+        return UserMark(
+            deleted_at=_number(fields.get("deleted_at")), registered_at=_number(fields.get("registered_at"))
+        )
+
+    def deleted(self, application: str, user_id: str, at: float) -> None:
+        self._advance(_user(application, user_id), "deleted_at", at)
+
+    def registered(self, application: str, user_id: str, at: float) -> None:
+        self._advance(_user(application, user_id), "registered_at", at)
+
+    def unanswered(self, command_id: str) -> None:
+        self._call(
+            "put_item", TableName=self._table,
+            Item={"id": {"S": UNANSWERED_PREFIX + command_id}, "expiration": {"N": str(self._expiration())}},
+        )  # fmt: skip
+
+    def was_unanswered(self, command_id: str) -> bool:
+        item = self._call("get_item", TableName=self._table, Key=_key(UNANSWERED_PREFIX + command_id))
+        return "Item" in item
+
+    def _advance(self, key: str, field: str, at: float) -> None:
+        """Keep the latest time only (a redriven old deleteUser must not move a fence back)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.update_item(
+                TableName=self._table, Key=_key(key),
+                UpdateExpression=f"SET {field} = :at, expiration = :exp",
+                ConditionExpression=f"attribute_not_exists({field}) OR {field} < :at",
+                ExpressionAttributeValues={":at": {"N": repr(float(at))}, ":exp": {"N": str(self._expiration())}},
+            )  # fmt: skip
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return  # a later time is already stored
+            raise DependencyUnavailable(f"fence store: {error_code(exc)}", reason="fence_store") from None
+        except Exception as exc:  # BotoCoreError: connection, timeout
+            raise DependencyUnavailable(f"fence store: {error_code(exc)}", reason="fence_store") from None
+
+    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        try:
+            return getattr(self.client, operation)(**params)
+        except Exception as exc:  # ClientError, BotoCoreError: the command goes back to the queue
+            raise DependencyUnavailable(f"fence store: {error_code(exc)}", reason="fence_store") from None
+
+    def _expiration(self) -> int:
+        return int(self._clock()) + self._ttl
+
+
+def _user(application: str, user_id: str) -> str:
+    # Hashed: the table must not hold user ids (they are often e-mail addresses).
+    return USER_PREFIX + hashlib.sha256(f"{application}\x1f{user_id}".encode()).hexdigest()
+
+
+def _key(key: str) -> dict[str, Any]:
+    return {"id": {"S": key}}
+
+
+def _number(value: Any) -> float | None:
+    return float(value["N"]) if isinstance(value, dict) and "N" in value else None
