@@ -73,6 +73,23 @@ def log_lines():
     root.removeHandler(collector)
 
 
+@pytest.fixture
+def capsys_and_logs(capsys, log_lines):
+    """Printed EMF documents and the log lines both, as CloudWatch reads the log stream: a
+    webhook's undimensioned metrics ride in its one log line, which capsys does not see (the
+    Powertools logger keeps its own stream). The collector sits on the Powertools logger and on
+    the root logger, so a line can reach it twice: once is kept."""
+
+    class Both:
+        def readouterr(self):
+            out = capsys.readouterr()
+            lines = list(dict.fromkeys(log_lines))
+            log_lines.clear()
+            return type(out)("\n".join([out.out, *lines]), out.err)
+
+    return Both()
+
+
 def pytest_terminal_summary(terminalreporter, config):
     """How many fuzz cases ran, and what the log scan found."""
     import sys

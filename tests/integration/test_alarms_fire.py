@@ -18,19 +18,8 @@ THRESHOLD = int(T["Parameters"]["AlarmSignatureFailures"]["Default"])
 
 
 @pytest.fixture
-def capsys(capsys, log_lines):
-    """Printed EMF documents and the log lines both, as CloudWatch reads the log stream: a
-    webhook's undimensioned metrics ride in its one log line. (The collector sits on the
-    Powertools logger and on the root logger, so a line can reach it twice: once is kept.)"""
-
-    class Both:
-        def readouterr(self):
-            out = capsys.readouterr()
-            lines = list(dict.fromkeys(log_lines))
-            log_lines.clear()
-            return type(out)("\n".join([out.out, *lines]), out.err)
-
-    return Both()
+def capsys(capsys_and_logs):
+    return capsys_and_logs
 
 
 def _metrics(capsys):

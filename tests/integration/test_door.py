@@ -35,10 +35,14 @@ def _body(*records: dict) -> bytes:
 
 
 def _emf(out: str, name: str) -> list[dict]:
-    return [json.loads(line) for line in out.splitlines() if line.startswith('{"_aws"') and f'"{name}"' in line]
+    # EMF documents printed on their own and those riding in the webhook's one log line.
+    documents = [json.loads(line) for line in out.splitlines() if line.startswith("{") and '"_aws"' in line]
+    return [
+        d for d in documents if any(m["Name"] == name for x in d["_aws"]["CloudWatchMetrics"] for m in x["Metrics"])
+    ]
 
 
-def test_a_lone_surrogate_becomes_u_fffd_and_a_too_deep_event_of_a_batch_is_skipped(stack, pushwoosh, capsys):
+def test_a_lone_surrogate_becomes_u_fffd_and_a_too_deep_event_of_a_batch_is_skipped(stack, pushwoosh, capsys_and_logs):
     lone = _body(_login(1, connection="X"), _login(2, connection=_nested(MAX_VALUE_DEPTH + 5)), _login(3))
     lone = lone.replace(b'"connection": "X"', b'"connection": "db-\\ud800-x"')  # as JSON.stringify emits it
 
@@ -51,7 +55,7 @@ def test_a_lone_surrogate_becomes_u_fffd_and_a_too_deep_event_of_a_batch_is_skip
     assert [r["userId"] for r in sent] == ["auth0|user-1", "auth0|user-3"]
     assert sent[0]["attributes"]["connection"] == "db-\ufffd-x"
     assert stack.dead_letters() == [] and stack.queued() == 0
-    out = capsys.readouterr().out
+    out = capsys_and_logs.readouterr().out
     assert [m["reason"] for m in _emf(out, "EventsSkipped")] == ["invalid_event"]
     assert [m["ValuesSanitised"] for m in _emf(out, "ValuesSanitised")] == [[1.0]]
 
@@ -83,11 +87,11 @@ def test_every_event_of_a_batch_invalid_is_a_400(stack):
     assert stack.queued() == 0
 
 
-def test_commands_larger_than_a_queue_message_are_a_413_with_a_reason_not_a_503(stack, capsys):
+def test_commands_larger_than_a_queue_message_are_a_413_with_a_reason_not_a_503(stack, capsys_and_logs):
     status, answer = stack.post("auth0", _body(_login(1, connection="x" * 300_000)), HEADERS)
     assert (status, answer["reason"]) == (413, "commands_too_large")
     assert stack.queued() == 0
-    out = capsys.readouterr().out
+    out = capsys_and_logs.readouterr().out
     assert [m["reason"] for m in _emf(out, "WebhooksRejected")] == ["commands_too_large"]
 
 
