@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Send a signed sample (second terminal):\n  {cli} sign stripe events/payloads/stripe/invoice.paid.json "
           f"--send {server.url}/webhooks/stripe", flush=True)  # fmt: skip
     if log_path is not None:
-        print(f"Every JSON log line goes to {log_path}: `{cli} trace --local ID` reads it.", flush=True)
+        print(f"Every JSON log line goes to {log_path}: `{cli} trace ID --local` reads it.", flush=True)
     print("Ctrl-C stops.", flush=True)
 
     stop = threading.Event()
