@@ -117,13 +117,18 @@ def cold_invocations(world: World, rounds: int, scratch: Path) -> list[Row]:
     ]
 
 
+def _webhooks_file(path: Path, count: int) -> Path:
+    """``count`` signed webhooks of every kind, one JSON line each, for a function's process."""
+    with path.open("w") as f:
+        for source, body, _ in webhooks(count):
+            f.write(json.dumps({"source": source, "body": body.decode()}) + "\n")
+    return path
+
+
 def warm_load(world: World, count: int, scratch: Path) -> tuple[list[Row], Measured]:
     """``count`` webhooks through ingest and ``count`` commands through delivery, each in one
     process: peak RSS, CPU, and the AWS calls made after the first (cold) event."""
-    path = scratch / "webhooks.jsonl"
-    with path.open("w") as f:
-        for source, body, _ in webhooks(count + 1):
-            f.write(json.dumps({"source": source, "body": body.decode()}) + "\n")
+    path = _webhooks_file(scratch / "webhooks.jsonl", count + 1)
     with _draining(world, world.stack["QUEUE_URL"]):
         ingest = run("load", "ingest", str(path), world.env("ingest"))
     _check("IngestFunction", ingest)
@@ -198,10 +203,7 @@ def warm_load(world: World, count: int, scratch: Path) -> tuple[list[Row], Measu
 def hot_path(world: World, count: int, scratch: Path) -> tuple[Row, float]:
     """Ingest CPU per webhook, warm, tracer on as deployed, against the necessary work in the same
     process: HMAC verify + json.loads + one SendMessageBatch with a reused, untraced client."""
-    path = scratch / "hot.jsonl"
-    with path.open("w") as f:
-        for source, body, _ in webhooks(count + 1):
-            f.write(json.dumps({"source": source, "body": body.decode()}) + "\n")
+    path = _webhooks_file(scratch / "hot.jsonl", count + 1)
     with _draining(world, world.stack["QUEUE_URL"]):
         result = run("hot", "ingest", str(path), world.env("ingest"))
     _check("IngestFunction", result | {"examples": []})

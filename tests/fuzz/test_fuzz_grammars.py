@@ -31,7 +31,14 @@ from tests.support.apigw import LambdaContext, http_api_event
 from tests.support.apple_chain import AppleLikeChain
 from tests.support.presets import CONFIG
 from tests.support.samples import APPLICATION, OKTA_AUTH, PAYLOADS, SIGNING_SECRETS, payload
-from tests.support.token_keys import KeyServer, RsaKey, self_signed_pem
+from tests.support.token_keys import (
+    TOKEN_AUDIENCE,
+    TOKEN_PUSHER,
+    KeyServer,
+    RsaKey,
+    self_signed_pem,
+    token_sources_yaml,
+)
 
 CASES: Counter[str] = Counter()
 NOW = 1_750_000_000  # the ingest service's clock: no example depends on the wall time
@@ -205,8 +212,7 @@ def test_the_known_500s_are_401(queue, source, headers):
 
 # --- token providers: claims of every JSON type -------------------------------------------------
 
-AUDIENCE = "https://abc.execute-api.eu-west-1.amazonaws.com/webhooks/googleplay"
-PUSHER = "play-rtdn-push@my-project.iam.gserviceaccount.com"
+AUDIENCE, PUSHER = TOKEN_AUDIENCE, TOKEN_PUSHER
 
 
 class Tokens:
@@ -219,17 +225,8 @@ class Tokens:
         (tmp_path / "root.der").write_bytes(self.chain.root_der())
         self.issuer = self.jwks.url.removesuffix("/.well-known/jwks")
         self.config = parse_config(
-            f"""
-application: {APPLICATION}
-sources:
-  kinde: {{provider: kinde, options: {{jwks_url: "{self.jwks.url}"}}}}
-  apple:
-    provider: apple
-    options: {{bundle_id: com.example.app, app_apple_id: 1234567890, root_certificates: ["{tmp_path / "root.der"}"]}}
-  googleplay:
-    provider: googleplay
-    options: {{audience: "{AUDIENCE}", service_account_email: "{PUSHER}", certs_url: "{self.certs.url}"}}
-"""
+            f"application: {APPLICATION}\n"
+            + token_sources_yaml(self.jwks.url, self.certs.url, str(tmp_path / "root.der"))
         )
 
     def stop(self) -> None:

@@ -17,11 +17,18 @@ from pushbridge.handlers import ingest
 from pushbridge.providers import google_play, kinde
 from tests.support.apple_chain import AppleLikeChain
 from tests.support.samples import APPLICATION, payload
-from tests.support.token_keys import GoogleApis, KeyServer, RsaKey, self_signed_pem
+from tests.support.token_keys import (
+    TOKEN_AUDIENCE,
+    TOKEN_PUSHER,
+    GoogleApis,
+    KeyServer,
+    RsaKey,
+    self_signed_pem,
+    token_sources_yaml,
+)
 
 NOW = 1_795_703_760  # the ingest service's clock (Kinde's expiry is checked against it)
-AUDIENCE = "https://abc.execute-api.eu-west-1.amazonaws.com/webhooks/googleplay"
-PUSHER = "play-rtdn-push@my-project.iam.gserviceaccount.com"
+AUDIENCE, PUSHER = TOKEN_AUDIENCE, TOKEN_PUSHER
 
 
 @pytest.fixture
@@ -30,17 +37,7 @@ def token_stack(stack, tmp_path):
     chain = AppleLikeChain()
     (tmp_path / "root.der").write_bytes(chain.root_der())
     config = parse_config(
-        f"""
-application: {APPLICATION}
-sources:
-  kinde: {{provider: kinde, options: {{jwks_url: "{jwks.url}"}}}}
-  apple:
-    provider: apple
-    options: {{bundle_id: com.example.app, app_apple_id: 1234567890, root_certificates: ["{tmp_path / "root.der"}"]}}
-  googleplay:
-    provider: googleplay
-    options: {{audience: "{AUDIENCE}", service_account_email: "{PUSHER}", certs_url: "{certs.url}", api_url: "{apis.url}"}}
-"""
+        f"application: {APPLICATION}\n" + token_sources_yaml(jwks.url, certs.url, str(tmp_path / "root.der"), apis.url)
     )
     kinde._clients.clear()
     google_play._certs = google_play._Certs()

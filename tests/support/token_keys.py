@@ -145,3 +145,24 @@ class GoogleApis:
     def stop(self) -> None:
         self._http.shutdown()
         self._http.server_close()
+
+
+# The token providers' options, pointed at the localhost stand-ins above.
+TOKEN_AUDIENCE = "https://abc.execute-api.eu-west-1.amazonaws.com/webhooks/googleplay"
+TOKEN_PUSHER = "play-rtdn-push@my-project.iam.gserviceaccount.com"
+
+
+def token_sources_yaml(jwks_url: str, certs_url: str, apple_root: str, api_url: str | None = None) -> str:
+    """The kinde, apple and googleplay sources of a config file, keyed to local key servers."""
+    play = f'audience: "{TOKEN_AUDIENCE}", service_account_email: "{TOKEN_PUSHER}", certs_url: "{certs_url}"'
+    if api_url is not None:
+        play += f', api_url: "{api_url}"'
+    return f"""sources:
+  kinde: {{provider: kinde, options: {{jwks_url: "{jwks_url}"}}}}
+  apple:
+    provider: apple
+    options: {{bundle_id: com.example.app, app_apple_id: 1234567890, root_certificates: ["{apple_root}"]}}
+  googleplay:
+    provider: googleplay
+    options: {{{play}}}
+"""
