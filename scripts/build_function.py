@@ -76,8 +76,6 @@ def copy_runtime_package(out: Path) -> None:
 
 
 def compile_all(out: Path) -> None:
-    if sys.version_info[:2] != tuple(int(p) for p in PYTHON_VERSION.split(".")):
-        raise SystemExit(f"compile with Python {PYTHON_VERSION} (the runtime's): bytecode is per version")
     ok = compileall.compile_dir(
         str(out), quiet=1, workers=0, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
         ddir="/var/task",
@@ -87,6 +85,9 @@ def compile_all(out: Path) -> None:
 
 
 def build(function: str, out: Path, platform: str) -> None:
+    # Checked first, not after every wheel is downloaded: the bytecode is per Python version.
+    if sys.version_info[:2] != tuple(int(p) for p in PYTHON_VERSION.split(".")):
+        raise SystemExit(f"compile with Python {PYTHON_VERSION} (the runtime's): bytecode is per version")
     out.mkdir(parents=True, exist_ok=True)
     install(function, out, platform)
     copy_runtime_package(out)

@@ -161,7 +161,9 @@ def test_two_containers_never_run_one_users_command_at_once_and_a_late_redeliver
     answers: list[object] = []
     first = threading.Thread(target=lambda: answers.append(stack.deliver_once()))
     first.start()
-    time.sleep(0.3)  # the first container has received the message and is calling Pushwoosh
+    deadline = time.monotonic() + 30  # until the first container is calling Pushwoosh (recorded on arrival)
+    while not pushwoosh.calls() and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert stack.deliver_once() is None  # a second container: nothing of that group to receive
     first.join()
     assert answers[0] == {"batchItemFailures": []}

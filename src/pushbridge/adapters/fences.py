@@ -52,8 +52,6 @@ class DynamoDbFences:
 
     def _advance(self, key: str, field: str, at: float) -> None:
         """Keep the latest time only (a redriven old deleteUser must not move a fence back)."""
-        from botocore.exceptions import ClientError
-
         try:
             self.client.update_item(
                 TableName=self._table, Key=_key(key),
@@ -61,11 +59,9 @@ class DynamoDbFences:
                 ConditionExpression=f"attribute_not_exists({field}) OR {field} < :at",
                 ExpressionAttributeValues={":at": {"N": repr(float(at))}, ":exp": {"N": str(self._expiration())}},
             )  # fmt: skip
-        except ClientError as exc:
+        except Exception as exc:  # ClientError, BotoCoreError: the command goes back to the queue
             if error_code(exc) == "ConditionalCheckFailedException":
                 return  # a later time is already stored
-            raise DependencyUnavailable(f"fence store: {error_code(exc)}", reason="fence_store") from None
-        except Exception as exc:  # BotoCoreError: connection, timeout
             raise DependencyUnavailable(f"fence store: {error_code(exc)}", reason="fence_store") from None
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:

@@ -30,6 +30,8 @@ from typing import Any
 import jmespath
 from jmespath import functions
 
+from pushbridge.providers.base import MILLISECONDS_THRESHOLD  # one notion of 'milliseconds'
+
 # ISO 4217 currencies whose minor unit is not 1/100 (Stripe's and Paddle's lists agree).
 _EXPONENTS = {
     **dict.fromkeys(
@@ -80,10 +82,6 @@ def scaled(amount: Any, divisor: Any) -> int | float | None:
     return _number(number / by)
 
 
-# Unix seconds this large are really milliseconds (as in domain/mapping.py).
-_MILLISECONDS_THRESHOLD = 100_000_000_000
-
-
 def unix_seconds(value: Any) -> int | None:
     if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
         try:
@@ -94,7 +92,7 @@ def unix_seconds(value: Any) -> int | None:
     if number is None:
         return None
     seconds = int(number)
-    return seconds // 1000 if abs(seconds) >= _MILLISECONDS_THRESHOLD else seconds
+    return seconds // 1000 if abs(seconds) >= MILLISECONDS_THRESHOLD else seconds
 
 
 class _Functions(functions.Functions):

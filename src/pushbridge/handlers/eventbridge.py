@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
 from pushbridge.errors import UnknownSource
+from pushbridge.handlers.webhook_log import log_webhook
 from pushbridge.observability import log_request_keys, metrics, tracer
 from pushbridge.providers.base import Headers
 
@@ -60,7 +61,5 @@ def lambda_handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     body = json.dumps(event.detail).encode()
     events = source.provider.parse(body, Headers(), options=source.options, verified=None)
     result = ingest.accept_trusted(source.name, events)
-    from pushbridge.handlers.webhook_log import log_webhook
-
     log_webhook(result.status, result.body["status"], result=result)
     return {"status": result.body["status"], "commands": len(result.commands)}

@@ -11,15 +11,13 @@ from pushbridge.observability import logger
 if TYPE_CHECKING:
     from pushbridge.domain.ingest import IngestResult
 
-OUTCOMES = {"accepted": "accepted", "ignored": "ignored"}
-
 
 def log_webhook(
     status: int, outcome: str, *, reason: str | None = None, detail: str | None = None,
     result: IngestResult | None = None, metrics: dict[str, Any] | None = None,
 ) -> None:  # fmt: skip
     """``metrics``: an EMF document's keys (observability.metrics_document) this line carries."""
-    line: dict[str, Any] = {"status": status, "outcome": OUTCOMES.get(outcome, outcome)}
+    line: dict[str, Any] = {"status": status, "outcome": outcome}
     if reason:
         line["reason"] = reason
     if detail:
@@ -28,7 +26,7 @@ def log_webhook(
         from pushbridge.models.command import user_ref
 
         line["event_ids"] = [e.id for e in result.events]
-        line["event_types"] = [e.type for e in result.events]
+        line["event_types"] = result.body["event_types"]  # the answer already holds them
         line["commands"] = [
             {"id": c.id, "method": c.method, "rule": c.origin.rule, "user": user_ref(c.user_id)}
             for c in result.commands

@@ -80,7 +80,6 @@ class PostEvent(_CommandBase):
 
 
 Command = Annotated[RegisterUser | DeleteUser | PostEvent, Field(discriminator="method")]
-COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
 
 
 def command_id(source: str, event_id: str, rule: str) -> str:
@@ -88,10 +87,6 @@ def command_id(source: str, event_id: str, rule: str) -> str:
     is both the SQS deduplication id and the idempotency key. ``surrogatepass``: an event id
     with a lone surrogate still has an id (identical to ``encode()`` for every other text)."""
     return hashlib.sha256(f"{source}\x1f{event_id}\x1f{rule}".encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def parse_command(body: str | bytes) -> Command:
-    return COMMAND_ADAPTER.validate_json(body)
 
 
 # --- the SQS message: all of one webhook's commands for one message group ------------------

@@ -10,9 +10,7 @@ import tomllib
 from pathlib import Path
 
 from pushbridge.config.loader import Config, ConfigError, Source, load_config
-
-# Shown, not sent anywhere: only a real Pushwoosh call needs a real application code.
-PLACEHOLDER_APPLICATION = "XXXXX-XXXXX"
+from pushbridge.config.placeholders import PLACEHOLDER_APPLICATION  # shown locally, sent nowhere
 
 
 def default_config_path() -> Path:
