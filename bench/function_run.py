@@ -2,8 +2,10 @@
 
     python -m bench.function_run first <ingest|delivery> EVENT_FILE
         seconds to import the handler module, then to answer the first event (cold start)
-    python -m bench.function_run sdk ingest -
-        the baseline: import boto3, then one SQS SendMessageBatch (the least a webhook costs)
+    python -m bench.function_run sdk <ingest|delivery> -
+        the baseline: import boto3, build a client, then the one AWS call the function must make
+        (ingest: a one-entry SQS SendMessageBatch; delivery: the idempotency write, a DynamoDB
+        PutItem)
     python -m bench.function_run hot ingest WEBHOOKS_JSONL
         CPU per webhook, warm: the necessary work first (HMAC verify + json.loads + one
         SendMessageBatch with a reused, untraced client), then the handler as deployed (tracer on)
@@ -51,16 +53,22 @@ def first(function: str, event_file: str) -> dict[str, Any]:
 
 
 def sdk(function: str, event_file: str) -> dict[str, Any]:
-    """The baseline: what any function that sends to SQS pays on its first call."""
+    """The baseline: what the function's one necessary AWS call costs a cold process
+    (DECISIONS "Baselines"): ingest sends its webhook's commands to SQS, delivery writes the
+    command's idempotency record to DynamoDB. Untraced."""
     started = time.perf_counter()
     import os
 
     import boto3
 
-    boto3.client("sqs").send_message_batch(
-        QueueUrl=os.environ["QUEUE_URL"],
-        Entries=[{"Id": "0", "MessageBody": "{}", "MessageGroupId": "bench", "MessageDeduplicationId": str(started)}],
-    )
+    if function == "delivery":
+        boto3.client("dynamodb").put_item(
+            TableName=os.environ["IDEMPOTENCY_TABLE"],
+            Item={"id": {"S": f"bench-baseline-{started}"}, "status": {"S": "COMPLETED"}, "data": {"S": "{}"}},
+        )
+    else:
+        entry = {"Id": "0", "MessageBody": "{}", "MessageGroupId": "bench", "MessageDeduplicationId": str(started)}
+        boto3.client("sqs").send_message_batch(QueueUrl=os.environ["QUEUE_URL"], Entries=[entry])
     return {"first": time.perf_counter() - started, "ok": True}
 
 
