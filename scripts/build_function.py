@@ -11,6 +11,9 @@ without Docker: pip installs binary wheels for the Lambda platform (`--platform 
   their samples live in ``src/pushbridge_dev/`` and never reach an artifact.
 - boto3, botocore and s3transfer (and their python-dateutil and six) are removed after pip (the X-Ray SDK depends on botocore and
   would bring it back): the python3.13 runtime provides them (requirements/README.md).
+- ``pushbridge.yaml.json``: the configuration's data, parsed from the copied ``pushbridge.yaml``
+  by the artifact's own PyYAML (pushbridge/config/built.py), so that a cold start reads JSON and
+  never imports PyYAML. It records the YAML's hash: a YAML it does not match is read as YAML.
 - ``compileall --invalidation-mode unchecked-hash``: the interpreter loads these .pyc files
   without looking at the source's mtime or hash. Timestamp pycs would be valid too, but zip
   extraction and `sam build` copies do not preserve mtimes reliably, and a timestamp mismatch on
@@ -75,6 +78,23 @@ def copy_runtime_package(out: Path) -> None:
     shutil.copy2(SRC / "pushbridge.yaml", out / "pushbridge.yaml")
 
 
+# Run by the artifact's Python packages (its PyYAML, pure Python if its wheel is another
+# platform's), with nothing of this machine's site-packages and no bytecode written.
+_WRITE_CONFIG_DATA = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from pushbridge.config.built import write_beside
+write_beside(Path(sys.argv[1]) / "pushbridge.yaml")
+"""
+
+
+def write_config_data(out: Path) -> None:
+    """Only for the functions that read the configuration: they are the ones shipping PyYAML."""
+    if (out / "yaml").is_dir():
+        subprocess.run([sys.executable, "-B", "-s", "-c", _WRITE_CONFIG_DATA, str(out)], check=True)
+
+
 def compile_all(out: Path) -> None:
     ok = compileall.compile_dir(
         str(out), quiet=1, workers=0, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
@@ -91,6 +111,7 @@ def build(function: str, out: Path, platform: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     install(function, out, platform)
     copy_runtime_package(out)
+    write_config_data(out)
     compile_all(out)
 
 

@@ -7,6 +7,8 @@ Runs without AWS credentials and without Docker; needs Python 3.13 (``PYTHON313`
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -107,3 +109,24 @@ def test_every_module_has_bytecode_python_313_uses_without_writing(artifacts, fu
             checked.append(source.relative_to(root).as_posix())
     assert missing == []
     assert checked == []
+
+
+def test_the_configuration_ships_as_json_of_the_copied_yaml(artifacts):
+    """The function that reads pushbridge.yaml gets its data as JSON too (its cold start never
+    imports PyYAML), made from the very YAML file the build copied; delivery reads no configuration."""
+    root = artifacts["IngestFunction"]
+    document = json.loads((root / "pushbridge.yaml.json").read_text())
+    text = (root / "pushbridge.yaml").read_text(encoding="utf-8")
+    assert document["yaml_sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert text == (ROOT / "src" / "pushbridge.yaml").read_text(encoding="utf-8")
+    assert set(document["data"]["sources"]) >= {"stripe", "apple", "cognito"}
+    assert not (artifacts["DeliveryFunction"] / "pushbridge.yaml.json").exists()
+    # Loaded by the artifact's own code and packages (bytecode as shipped), as a cold start does.
+    script = (
+        "import sys; from pushbridge.config.loader import load_config; "
+        f"config = load_config({str(root / 'pushbridge.yaml')!r}, default_application='ABCDE-12345'); "
+        "print(len(config.sources), sorted(m for m in sys.modules if m.split('.')[0] in ('yaml', '_yaml')))"
+    )
+    env = {**ENV, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+    out = subprocess.run([_python313(), "-s", "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split(" ", 1) == [str(len(document["data"]["sources"])), "[]\n"]

@@ -7,6 +7,7 @@ or the HTTP event handler, and at import neither loads boto3, pydantic or the co
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -55,6 +56,10 @@ def _loaded(modules: list[str], prefix: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def ingest(aws) -> dict:
+    return _first_webhook(aws)
+
+
+def _first_webhook(env: dict[str, str]) -> dict:
     from pushbridge.providers import PROVIDERS
     from pushbridge_dev.devtools.events import http_api_event
     from pushbridge_dev.devtools.local_secrets import load_signing_secrets
@@ -65,7 +70,7 @@ def ingest(aws) -> dict:
     import time
 
     event = http_api_event("stripe", body, PROVIDERS["stripe"].sign(body, secret, now=int(time.time())))
-    return _run("pushbridge.handlers.ingest", event, aws)
+    return _run("pushbridge.handlers.ingest", event, env)
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +111,20 @@ def test_the_webhook_function_never_loads_the_delivery_machinery(ingest):
     # Apple's or Google's SDKs before one of their webhooks arrives.
     for sdk in ("appstoreserverlibrary", "google.auth", "jwt"):
         assert _loaded(ingest["loaded"], sdk) == [], sdk
+
+
+def test_with_the_builds_json_beside_the_yaml_the_first_webhook_never_loads_pyyaml(aws, ingest, tmp_path):
+    """An artifact carries pushbridge.yaml.json (scripts/build_function.py): PyYAML is a cold
+    start cost the first webhook no longer pays. Without it (the dev tree) the YAML is parsed."""
+    from pushbridge.config import built
+
+    config = tmp_path / "pushbridge.yaml"
+    shutil.copy2(ROOT / "src" / "pushbridge.yaml", config)
+    assert built.write_beside(config)
+    result = _first_webhook(aws | {"PUSHBRIDGE_CONFIG": str(config)})
+    assert result["answer"]["statusCode"] == 202
+    assert _loaded(result["loaded"], "yaml") == []
+    assert _loaded(ingest["loaded"], "yaml") != []  # the same webhook, the dev tree's YAML
 
 
 def test_delivery_never_loads_the_configuration_or_the_providers(delivery):

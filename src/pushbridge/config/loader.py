@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from pushbridge.config import built
 from pushbridge.config.schema import ConfigFile, EventNames, Expr, Rule, SourceConfig
 from pushbridge.errors import ConfigError
 from pushbridge.providers import PROVIDERS, Provider
@@ -45,10 +45,15 @@ def load_config(path: str | Path, *, default_application: str | None = None) -> 
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from None
-    return parse_config(text, origin=str(path), default_application=default_application)
+    data = built.read(path, text)  # the build's JSON of this very text (an artifact), if any
+    if data is None:
+        return parse_config(text, origin=str(path), default_application=default_application)
+    return config_from_data(data, origin=str(path), default_application=default_application)
 
 
 def parse_config(text: str, *, origin: str = "pushbridge.yaml", default_application: str | None = None) -> Config:
+    import yaml  # here, not at the top: a built artifact reads its configuration from JSON
+
     try:
         # libyaml's parser when PyYAML has it (its wheels do): the same safe constructor, a
         # fraction of the pure-Python parser's time on every cold start.
@@ -57,6 +62,11 @@ def parse_config(text: str, *, origin: str = "pushbridge.yaml", default_applicat
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""
         raise ConfigError(f"{origin}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    return config_from_data(raw, origin=origin, default_application=default_application)
+
+
+def config_from_data(raw: Any, *, origin: str, default_application: str | None = None) -> Config:
+    """The parsed file's data (from YAML, or the build's JSON of it) -> the validated Config."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{origin}: expected a mapping with `sources:` at the top")
     try:
