@@ -201,11 +201,12 @@ def test_the_delivery_role_allows_every_dynamodb_call_the_delivery_code_makes():
 
     adapters = Path(__file__).resolve().parents[2] / "src" / "pushbridge" / "adapters"
     called = set()
-    for name in ("idempotency.py", "fences.py"):
+    for name in ("idempotency.py", "fences.py", "prefetch.py"):
         for op in re.findall(
-            r"\b(get_item|put_item|update_item|delete_item|transact_write_items)\b", (adapters / name).read_text()
+            r"\b(get_item|batch_get_item|put_item|update_item|delete_item|transact_write_items)\b",
+            (adapters / name).read_text(),
         ):
             called.add("dynamodb:" + "".join(part.title() for part in op.split("_")))
     statements = R["DeliveryRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     allowed = {a for s in statements if s["Sid"] == "IdempotencyRecords" for a in s["Action"]}
-    assert called and called <= allowed, called - allowed
+    assert "dynamodb:BatchGetItem" in called and called <= allowed, called - allowed
