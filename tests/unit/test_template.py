@@ -210,3 +210,22 @@ def test_the_delivery_role_allows_every_dynamodb_call_the_delivery_code_makes():
     statements = R["DeliveryRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     allowed = {a for s in statements if s["Sid"] == "IdempotencyRecords" for a in s["Action"]}
     assert "dynamodb:BatchGetItem" in called and called <= allowed, called - allowed
+
+
+def test_every_function_logs_json_without_lambdas_per_invocation_lines_unless_asked():
+    """LogFormat JSON (Powertools' lines and EMF pass as they are) with the SystemLogLevel
+    parameter, WARN by default: START/END/REPORT cost ~420 bytes an invocation (docs/performance.md)."""
+    parameters = T["Parameters"]
+    assert parameters["SystemLogLevel"]["Default"] == "WARN"
+    assert set(parameters["SystemLogLevel"]["AllowedValues"]) == {"WARN", "INFO", "DEBUG"}
+    functions = [name for name, r in R.items() if r["Type"] == "AWS::Serverless::Function"]
+    assert len(functions) == 4
+    for name in functions:
+        logging = R[name]["Properties"]["LoggingConfig"]
+        assert logging["LogFormat"] == "JSON" and logging["SystemLogLevel"] == {"Ref": "SystemLogLevel"}, name
+        assert logging["ApplicationLogLevel"] == "INFO" and "LogGroup" in logging, name
+
+
+def test_tracing_is_a_parameter_active_by_default():
+    assert T["Parameters"]["Tracing"]["Default"] == "Active"
+    assert T["Globals"]["Function"]["Tracing"] == {"Ref": "Tracing"}
