@@ -26,11 +26,36 @@ PRICES = {  # USD, us-east-1 list prices
     "xray_trace": 5.00 / MILLION,  # traces recorded (the first 100,000 a month are free: not counted)
 }
 # Lambda's own START, END and REPORT lines (REPORT with its XRAY line when traced), per
-# invocation, and CloudWatch's 26 bytes of overhead per log event.
+# invocation, when the SystemLogLevel parameter lets them through (INFO, DEBUG; not WARN); and
+# CloudWatch's 26 bytes of overhead per log event.
 PLATFORM_LOG_BYTES = 420
 EVENT_OVERHEAD_BYTES = 26
+# What the HTTP API's access log line holds for a webhook, to fill in the template's Format.
+ACCESS_LOG_VALUES = {"requestId": "Vx3pQi2oIAMEb1Q=", "identity.sourceIp": "203.0.113.10",
+                     "requestTime": "28/Nov/2026:10:21:17 +0000", "routeKey": "POST /webhooks/{source}",
+                     "path": "/webhooks/stripe", "status": "202", "responseLength": "74", "responseLatency": "31",
+                     "integrationErrorMessage": "-"}  # fmt: skip
 # X-Ray's default sampling rule for Lambda: the first request each second, then 5% of the rest.
 QUIET_RATE, BUSY_RATE = 1.0, 50.0  # webhooks per second in the two scenarios
+FIXED_ITEMS = ("HTTP API requests", "Lambda requests", "SQS FIFO requests", "DynamoDB")
+
+
+def defaults() -> dict[str, str]:
+    """The template's defaults that change the bill: Tracing and SystemLogLevel."""
+    from tests.support.template import load_template
+
+    parameters = load_template()["Parameters"]
+    return {name: str(parameters[name]["Default"]) for name in ("Tracing", "SystemLogLevel")}
+
+
+def access_log_bytes() -> int:
+    """One access log line of the HTTP API, from the template's own Format."""
+    import re
+
+    from tests.support.template import resource
+
+    line = resource("WebhookApi")["AccessLogSettings"]["Format"]
+    return len(re.sub(r"\$context\.([\w.]+)", lambda m: ACCESS_LOG_VALUES[m.group(1)], line).encode())
 
 
 def sampled(rate: float) -> float:
@@ -51,11 +76,17 @@ class Measured:
     delivery_log_bytes: float  # per command
 
 
-def model(m: Measured, *, batch: int, rate: float) -> tuple[list[tuple[str, float, float]], float, float]:
+def model(
+    m: Measured, *, batch: int, rate: float, tracing: str | None = None
+) -> tuple[list[tuple[str, float, float]], float, float]:
     """(item, quantity per million webhooks, USD) with ``batch`` messages per delivery
-    invocation at ``rate`` webhooks per second; and the modelled seconds of one ingest and one
-    delivery invocation."""
+    invocation at ``rate`` webhooks per second, the template's defaults (or ``tracing``); and
+    the modelled seconds of one ingest and one delivery invocation."""
     from bench.functions import memory_mb
+
+    settings = defaults()
+    traced = (tracing or settings["Tracing"]) == "Active"
+    platform_bytes = PLATFORM_LOG_BYTES if settings["SystemLogLevel"] != "WARN" else 0
 
     ingest_mb, delivery_mb = memory_mb("IngestFunction"), memory_mb("DeliveryFunction")
     webhooks = MILLION
@@ -77,12 +108,13 @@ def model(m: Measured, *, batch: int, rate: float) -> tuple[list[tuple[str, floa
     # platform's lines of every invocation.
     log_bytes = (
         webhooks * (m.ingest_log_bytes + EVENT_OVERHEAD_BYTES)
+        + webhooks * (access_log_bytes() + EVENT_OVERHEAD_BYTES)
         + commands * (m.delivery_log_bytes + EVENT_OVERHEAD_BYTES)
-        + (webhooks + invocations) * PLATFORM_LOG_BYTES
+        + (webhooks + invocations) * platform_bytes
     )
     log_gb = log_bytes / 1024**3
     # A delivery of one message continues the webhook's trace; a batch of several starts its own.
-    traces = (webhooks + (invocations if batch > 1 else 0)) * sampled(rate)
+    traces = (webhooks + (invocations if batch > 1 else 0)) * sampled(rate) if traced else 0.0
     p = PRICES
     items = [
         ("HTTP API requests", webhooks, webhooks * p["http_api_request"]),
@@ -93,8 +125,11 @@ def model(m: Measured, *, batch: int, rate: float) -> tuple[list[tuple[str, floa
         ("SQS FIFO requests (send + Lambda's receive/delete)", sqs_requests, sqs_requests * p["sqs_fifo_request"]),
         ("DynamoDB write units (idempotency)", writes, writes * p["dynamodb_write_unit"]),
         ("DynamoDB read units (idempotency, consistent)", reads, reads * p["dynamodb_read_unit"]),
-        ("CloudWatch Logs GB (log lines with their EMF metrics, platform lines)", log_gb, log_gb * p["logs_gb"]),
-        (f"X-Ray traces recorded (default sampling at {rate:g} webhooks/s)", traces, traces * p["xray_trace"]),
+        ("CloudWatch Logs GB (log lines with their EMF metrics, API access log"
+         + (", platform lines)" if platform_bytes else "; SystemLogLevel WARN: no platform lines)"), log_gb,
+         log_gb * p["logs_gb"]),
+        (f"X-Ray traces recorded (Tracing {'Active' if traced else 'PassThrough'}, default sampling at "
+         f"{rate:g} webhooks/s)", traces, traces * p["xray_trace"]),
     ]  # fmt: skip
     return items, ingest_seconds, delivery_seconds
 
@@ -118,6 +153,13 @@ def table(m: Measured) -> str:
     for (item, q1, c1), (_, q10, c10) in zip(quiet, busy, strict=True):
         lines.append(f"| {item} | {q1:,.1f} | ${c1:,.2f} | {q10:,.1f} | ${c10:,.2f} |")
     lines.append(f"| **total** | | **${sum(c for *_, c in quiet):,.2f}** | | **${sum(c for *_, c in busy):,.2f}** |")
+    untraced = [sum(c for *_, c in model(m, batch=b, rate=r, tracing="PassThrough")[0])
+                for b, r in ((1, QUIET_RATE), (10, BUSY_RATE))]  # fmt: skip
+    lines.append(f"| total with Tracing=PassThrough | | ${untraced[0]:,.2f} | | ${untraced[1]:,.2f} |")
+    # What no code change can lower: the per-request prices of the services DESIGN.md chose.
+    floor = [sum(c for item, _, c in items if item.startswith(FIXED_ITEMS)) for items in (quiet, busy)]
+    lines.append(f"| of which per-request charges (API, Lambda and SQS requests, DynamoDB units) | | ${floor[0]:,.2f} "
+                 f"| | ${floor[1]:,.2f} |")  # fmt: skip
     lines.append(
         f"\nModelled invocations: ingest {ingest_s * 1000:.1f} ms; delivery {quiet_s * 1000:.0f} ms (quiet), "
         f"{busy_s * 1000:.0f} ms (busy). Not included: the free tiers (X-Ray's 100,000 traces a month), Secrets "

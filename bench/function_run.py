@@ -29,6 +29,7 @@ from typing import Any
 
 MESSAGES = "messages sent"  # SQS messages in those batches, not a call
 COMMANDS = "commands sent"  # Pushwoosh calls those messages carry
+ITEMS_READ = "DynamoDB items read"  # by GetItem and BatchGetItem: read units, not calls
 MODULES = {"ingest": "pushbridge.handlers.ingest", "delivery": "pushbridge.handlers.delivery"}
 
 
@@ -149,6 +150,11 @@ def load(function: str, events_file: str) -> dict[str, Any]:
     def count_call(model: Any, **_: Any) -> None:
         if counting:
             calls[f"{model.service_model.service_id} {model.name}"] += 1
+            calls[ITEMS_READ] += model.name == "GetItem"
+
+    def count_items_read(params: Any, **_: Any) -> None:  # what DynamoDB bills, whatever the call
+        if counting:
+            calls[ITEMS_READ] += sum(len(table["Keys"]) for table in params["RequestItems"].values())
 
     def count_messages(params: Any, **_: Any) -> None:  # the API's own parameters
         if counting:
@@ -161,6 +167,7 @@ def load(function: str, events_file: str) -> dict[str, Any]:
     boto3.setup_default_session()
     boto3.DEFAULT_SESSION.events.register("before-call", count_call)
     boto3.DEFAULT_SESSION.events.register("before-parameter-build.sqs.SendMessageBatch", count_messages)
+    boto3.DEFAULT_SESSION.events.register("before-parameter-build.dynamodb.BatchGetItem", count_items_read)
     handler = importlib.import_module(MODULES[function])
     from pushbridge_dev.devtools.lambda_context import LambdaContext
 

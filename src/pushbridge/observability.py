@@ -12,10 +12,12 @@ What must never be logged: secrets, tokens, signature headers, whole payloads, u
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -68,6 +70,12 @@ def trace_outbound_calls(module: str) -> None:
     if module not in _patched and module not in _untraced:
         _patched.add(module)
         _get_tracer().patch(modules=(module,))
+        if module == "httplib" and "botocore" in _untraced:
+            # botocore's own HTTP requests go through httplib too: untraced means untraced there.
+            from aws_xray_sdk.ext.httplib import add_ignored
+
+            for connection in ("AWSHTTPConnection", "AWSHTTPSConnection"):
+                add_ignored(subclass=f"botocore.awsrequest.{connection}")
 
 
 _cold_start = True
@@ -131,8 +139,51 @@ def timing(name: str, milliseconds: float, **dimensions: str) -> None:
     _dimensioned(name, MetricUnit.Milliseconds, milliseconds, dimensions)
 
 
+_carried = threading.local()  # per thread: dimensioned metrics waiting for the next log line
+
+
+@contextlib.contextmanager
+def metrics_carried_by_lines() -> Iterator[None]:
+    """Dimensioned metrics recorded inside wait for the thread's next log line that takes
+    :func:`carried_metrics` (one JSON line per delivery attempt, its metrics in it, instead
+    of a line and an EMF document per metric); any left at the end are flushed on their own."""
+    _carried.entries = []
+    try:
+        yield
+    finally:
+        left, _carried.entries = _carried.entries, None
+        for name, unit, value, dimensions in left:
+            _dimensioned(name, unit, value, dimensions)
+
+
+def carried_metrics() -> dict[str, Any]:
+    """The waiting metrics as the keys of one EMF document (several directives, one per
+    dimension set), for a log line to carry; empty when none wait or metrics are disabled."""
+    entries = getattr(_carried, "entries", None)
+    if not entries:
+        return {}
+    document: dict[str, Any] = {"service": SERVICE}
+    directives: list[dict[str, Any]] = []
+    kept = []
+    for name, unit, value, dimensions in entries:
+        if name in document or any(document.get(k, v) != v for k, v in dimensions.items()):
+            kept.append((name, unit, value, dimensions))  # would clash in one document: the next line
+            continue
+        document.update(dimensions)
+        document[name] = round(value, 1) if isinstance(value, float) else value
+        directives.append({"Namespace": NAMESPACE, "Dimensions": [["service", *dimensions]],
+                           "Metrics": [{"Name": name, "Unit": unit.value}]})  # fmt: skip
+    _carried.entries = kept
+    document["_aws"] = {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": directives}
+    return document
+
+
 def _dimensioned(name: str, unit: MetricUnit, value: float, dimensions: dict[str, str]) -> None:
     if is_metrics_disabled():  # single_metric prints even when metrics are disabled
+        return
+    waiting = getattr(_carried, "entries", None)
+    if waiting is not None:
+        waiting.append((name, unit, value, dimensions))
         return
     with _metrics_lock, single_metric(name=name, unit=unit, value=value, namespace=NAMESPACE) as metric:
         metric.add_dimension(name="service", value=SERVICE)

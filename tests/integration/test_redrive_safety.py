@@ -7,37 +7,13 @@ from __future__ import annotations
 import json
 
 from pushbridge.adapters.command_queue import SqsCommandQueue
-from pushbridge.models.command import DeleteUser, Origin, PostEvent, RegisterUser, command_id, parse_message
+from pushbridge.models.command import parse_message
+from tests.support.commands import delete as _delete
+from tests.support.commands import post as _post
+from tests.support.commands import register as _register
 from tests.support.pushwoosh_server import Fault
-from tests.support.samples import APPLICATION
 
 REFUSED = Fault(200, {"status_code": 210, "status_message": "Event not found"})
-
-
-def _origin(event_id: str, event_time: float | None) -> Origin:
-    return Origin(
-        source="clerk", event_id=event_id, event_type="t", rule="r", received_at=1_000.0, event_time=event_time
-    )
-
-
-def _post(event_id: str, at: float | None, user: str = "user_1") -> PostEvent:
-    return PostEvent(
-        id=command_id("clerk", event_id, "r"), application=APPLICATION, user_id=user,
-        origin=_origin(event_id, at), event="Login",
-    )  # fmt: skip
-
-
-def _delete(event_id: str, at: float, user: str = "user_1") -> DeleteUser:
-    return DeleteUser(
-        id=command_id("clerk", event_id, "r"), application=APPLICATION, user_id=user, origin=_origin(event_id, at)
-    )
-
-
-def _register(event_id: str, at: float, user: str = "user_1") -> RegisterUser:
-    return RegisterUser(
-        id=command_id("clerk", event_id, "r"), application=APPLICATION, user_id=user,
-        origin=_origin(event_id, at), hwid="hwid-1",
-    )  # fmt: skip
 
 
 def _deliver(stack, *commands) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.cost_model import MILLION, Measured, model
+from bench.cost_model import EVENT_OVERHEAD_BYTES, MILLION, Measured, access_log_bytes, model
 from bench.report import Row, failed
 
 TIMING = {"what": "t", "measured": "", "limit": 2.0}
@@ -39,16 +39,23 @@ def test_the_cost_model_counts_what_was_measured():
     quiet, *_ = model(measured, batch=1, rate=1.0)
     busy, *_ = model(measured, batch=10, rate=21.0)
     q, b = (
-        {item.split(" (default")[0]: n for item, n, _ in quiet},
-        {item.split(" (default")[0]: n for item, n, _ in busy},
+        {item.split(" (")[0]: n for item, n, _ in quiet},
+        {item.split(" (")[0]: n for item, n, _ in busy},
     )
-    assert q["DynamoDB write units (idempotency)"] == MILLION
-    assert q["DynamoDB read units (idempotency, consistent)"] == MILLION
+    assert q["DynamoDB write units"] == MILLION
+    assert q["DynamoDB read units"] == MILLION
     assert q["X-Ray traces recorded"] == MILLION  # one a second or less: every webhook is sampled
     assert b["X-Ray traces recorded"] == pytest.approx(1.1 * MILLION * 2 / 21)  # 1 + 5% of 20, per 21
-    assert q["SQS FIFO requests (send + Lambda's receive/delete)"] == 3 * MILLION  # send, receive, delete
-    assert b["SQS FIFO requests (send + Lambda's receive/delete)"] == 1.2 * MILLION
-    assert q["Lambda requests (ingest + delivery)"] == 2 * MILLION
-    assert b["Lambda requests (ingest + delivery)"] == 1.1 * MILLION
+    assert q["SQS FIFO requests"] == 3 * MILLION  # send, receive, delete
+    assert b["SQS FIFO requests"] == 1.2 * MILLION
+    assert q["Lambda requests"] == 2 * MILLION
+    assert b["Lambda requests"] == 1.1 * MILLION
     costs = [cost for _, _, cost in quiet]
     assert all(cost > 0 for cost in costs)
+    # Logs: each webhook's line and its API access log line, each command's line; no platform
+    # lines at the default SystemLogLevel WARN.
+    overhead = EVENT_OVERHEAD_BYTES
+    expected = MILLION * ((1000 + overhead) * 2 + access_log_bytes() + overhead) / 1024**3
+    assert q["CloudWatch Logs GB"] == pytest.approx(expected)
+    untraced, *_ = model(measured, batch=1, rate=1.0, tracing="PassThrough")
+    assert {item.split(" (")[0]: n for item, n, _ in untraced}["X-Ray traces recorded"] == 0

@@ -201,11 +201,31 @@ def test_the_delivery_role_allows_every_dynamodb_call_the_delivery_code_makes():
 
     adapters = Path(__file__).resolve().parents[2] / "src" / "pushbridge" / "adapters"
     called = set()
-    for name in ("idempotency.py", "fences.py"):
+    for name in ("idempotency.py", "fences.py", "prefetch.py"):
         for op in re.findall(
-            r"\b(get_item|put_item|update_item|delete_item|transact_write_items)\b", (adapters / name).read_text()
+            r"\b(get_item|batch_get_item|put_item|update_item|delete_item|transact_write_items)\b",
+            (adapters / name).read_text(),
         ):
             called.add("dynamodb:" + "".join(part.title() for part in op.split("_")))
     statements = R["DeliveryRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     allowed = {a for s in statements if s["Sid"] == "IdempotencyRecords" for a in s["Action"]}
-    assert called and called <= allowed, called - allowed
+    assert "dynamodb:BatchGetItem" in called and called <= allowed, called - allowed
+
+
+def test_every_function_logs_json_without_lambdas_per_invocation_lines_unless_asked():
+    """LogFormat JSON (Powertools' lines and EMF pass as they are) with the SystemLogLevel
+    parameter, WARN by default: START/END/REPORT cost ~420 bytes an invocation (docs/performance.md)."""
+    parameters = T["Parameters"]
+    assert parameters["SystemLogLevel"]["Default"] == "WARN"
+    assert set(parameters["SystemLogLevel"]["AllowedValues"]) == {"WARN", "INFO", "DEBUG"}
+    functions = [name for name, r in R.items() if r["Type"] == "AWS::Serverless::Function"]
+    assert len(functions) == 4
+    for name in functions:
+        logging = R[name]["Properties"]["LoggingConfig"]
+        assert logging["LogFormat"] == "JSON" and logging["SystemLogLevel"] == {"Ref": "SystemLogLevel"}, name
+        assert logging["ApplicationLogLevel"] == "INFO" and "LogGroup" in logging, name
+
+
+def test_tracing_is_a_parameter_active_by_default():
+    assert T["Parameters"]["Tracing"]["Default"] == "Active"
+    assert T["Globals"]["Function"]["Tracing"] == {"Ref": "Tracing"}

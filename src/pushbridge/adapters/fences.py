@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pushbridge.adapters.aws import error_code
+from pushbridge.adapters.prefetch import PrefetchedItems
 from pushbridge.errors import DependencyUnavailable
 from pushbridge.models.fence import UserMark
 
@@ -21,15 +22,32 @@ UNANSWERED_PREFIX = "pushbridge-unanswered#"
 
 
 class DynamoDbFences:
-    def __init__(self, table: str, client: Any, *, ttl_seconds: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        table: str,
+        client: Any,
+        *,
+        ttl_seconds: int,
+        clock: Callable[[], float] = time.time,
+        prefetched: PrefetchedItems | None = None,
+    ) -> None:
         self._table = table
         self.client = client
         self._ttl = ttl_seconds
         self._clock = clock
+        self._prefetched = prefetched
+
+    @staticmethod
+    def user_key(application: str, user_id: str) -> str:
+        """The table key of a user's mark: what the batch prefetches."""
+        return _user(application, user_id)
 
     def mark(self, application: str, user_id: str) -> UserMark:
-        item = self._call("get_item", TableName=self._table, Key=_key(_user(application, user_id)), ConsistentRead=True)
-        fields = item.get("Item") or {}
+        key = _user(application, user_id)
+        fields = self._prefetched.peek(key) if self._prefetched else None
+        if fields is None:
+            item = self._call("get_item", TableName=self._table, Key=_key(key), ConsistentRead=True)
+            fields = item.get("Item") or {}
         return UserMark(
             deleted_at=_number(fields.get("deleted_at")), registered_at=_number(fields.get("registered_at"))
         )
@@ -52,17 +70,22 @@ class DynamoDbFences:
 
     def _advance(self, key: str, field: str, at: float) -> None:
         """Keep the latest time only (a redriven old deleteUser must not move a fence back)."""
+        value = {"N": repr(float(at))}
         try:
             self.client.update_item(
                 TableName=self._table, Key=_key(key),
                 UpdateExpression=f"SET {field} = :at, expiration = :exp",
                 ConditionExpression=f"attribute_not_exists({field}) OR {field} < :at",
-                ExpressionAttributeValues={":at": {"N": repr(float(at))}, ":exp": {"N": str(self._expiration())}},
+                ExpressionAttributeValues={":at": value, ":exp": {"N": str(self._expiration())}},
             )  # fmt: skip
         except Exception as exc:  # ClientError, BotoCoreError: the command goes back to the queue
+            if self._prefetched:
+                self._prefetched.written(key, None)
             if error_code(exc) == "ConditionalCheckFailedException":
                 return  # a later time is already stored
             raise DependencyUnavailable(f"fence store: {error_code(exc)}", reason="fence_store") from None
+        if self._prefetched:
+            self._prefetched.written(key, {field: value})
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         try:

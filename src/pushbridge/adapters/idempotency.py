@@ -32,6 +32,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.persistence.base import STATUS_CONSTANTS
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
+from pushbridge.adapters.prefetch import ABSENT, PrefetchedItems
 from pushbridge.observability import logger
 
 # What another thread of this container holding the key looks like to Powertools: in progress.
@@ -39,10 +40,25 @@ _HELD_FOR_MS = 60_000
 
 
 class OneWriteDynamoDBPersistenceLayer(DynamoDBPersistenceLayer):
-    def __init__(self, table_name: str, **kwargs: Any) -> None:
+    def __init__(self, table_name: str, *, prefetched: PrefetchedItems | None = None, **kwargs: Any) -> None:
         super().__init__(table_name=table_name, **kwargs)
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()
+        self._prefetched = prefetched
+
+    def item_key(self, command_id: str) -> str:
+        """The table key of a command's record, as Powertools derives it (the layer must be
+        configured: ``configure(config, key_prefix=...)``): what the batch prefetches."""
+        return self._get_key(self._get_hashed_idempotency_key({"id": command_id}))[self.key_attr]["S"]
+
+    def _get_record(self, idempotency_key: str) -> DataRecord:
+        """The prefetched item when the batch read it (adapters/prefetch.py), else GetItem."""
+        item = self._prefetched.take(idempotency_key) if self._prefetched and not self.sort_key_attr else None
+        if item is None:
+            return super()._get_record(idempotency_key)
+        if item is ABSENT:
+            raise IdempotencyItemNotFoundError
+        return self._item_to_data_record(item)
 
     def _put_record(self, data_record: DataRecord) -> None:
         """Before the call: nothing written. A completed, unexpired record is a duplicate."""
@@ -54,7 +70,7 @@ class OneWriteDynamoDBPersistenceLayer(DynamoDBPersistenceLayer):
                 raise IdempotencyItemAlreadyExistsError(old_data_record=held)
             self._in_flight.add(key)
         try:
-            existing = self._get_record(key)  # GetItem, ConsistentRead
+            existing = self._get_record(key)  # prefetched, or GetItem (ConsistentRead)
         except IdempotencyItemNotFoundError:
             return
         except BaseException:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,7 +33,7 @@ from pushbridge.errors import (
 )
 from pushbridge.models.command import Command, DeleteUser, Envelope, RegisterUser, parse_message, user_ref
 from pushbridge.models.fence import UserMark
-from pushbridge.observability import count, logger, timing
+from pushbridge.observability import carried_metrics, count, logger, metrics_carried_by_lines, timing
 
 
 class Pushwoosh(Protocol):
@@ -79,18 +79,33 @@ class DeliveryService:
         *,
         once: Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]] | None = None,
         fences: Fences | None = None,
+        prefetch: Callable[[list[Command]], None] | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """``once`` wraps the Pushwoosh call in an idempotency guard (Powertools'
         ``idempotent_function`` with a persistence layer); without one every delivery calls.
-        ``fences`` (DynamoDB in Lambda) enables the GDPR fence and the unanswered-attempt mark."""
+        ``fences`` (DynamoDB in Lambda) enables the GDPR fence and the unanswered-attempt mark.
+        ``prefetch`` reads, in one go, what a batch's commands will read (adapters/prefetch.py)."""
         self._pushwoosh = pushwoosh
+        self._prefetch = prefetch
         self._dead_letters = dead_letters
         self._fences = fences
         self._clock = clock
         self._monotonic = monotonic
         self._call_once = once(self._call) if once else self._call
+
+    def prepare(self, bodies: Iterable[str]) -> None:
+        """Before a batch: prefetch its commands' idempotency records and fences."""
+        if self._prefetch is None:
+            return
+        commands: list[Command] = []
+        for body in bodies:
+            try:
+                commands.extend(parse_message(body))
+            except ValidationError:
+                continue  # parked by deliver()
+        self._prefetch(commands)
 
     def deliver(
         self,
@@ -122,6 +137,12 @@ class DeliveryService:
         return ",".join(self._deliver_one(command, deadline, receipt) for command in commands)
 
     def _deliver_one(self, command: Command, deadline: float | None, receipt: Receipt) -> str:
+        # One log line per attempt, carrying the attempt's metrics (PushwooshCalls{method,outcome},
+        # PushwooshLatency{method}, CommandsParked{reason}): a JSON document each instead of three.
+        with metrics_carried_by_lines():
+            return self._attempt(command, deadline, receipt)
+
+    def _attempt(self, command: Command, deadline: float | None, receipt: Receipt) -> str:
         # Thread-local: message groups are delivered on worker threads at the same time.
         logger.thread_safe_append_keys(
             correlation_id=command.origin.event_id, command_id=command.id, method=command.method,
@@ -143,13 +164,18 @@ class DeliveryService:
         except AuthDeliveryError as exc:
             count("PushwooshAuthFailures")
             count("PushwooshCalls", method=command.method, outcome="auth")
-            logger.error("Pushwoosh rejected the API token twice; will retry", extra={"detail": exc.detail})
+            logger.error(
+                "Pushwoosh rejected the API token twice; will retry", extra={"detail": exc.detail, **carried_metrics()}
+            )
             raise
         except TransientDeliveryError as exc:
             if exc.unanswered and self._fences is not None:
                 self._fences.unanswered(command.id)  # it may have applied: say so if refused later
             count("PushwooshCalls", method=command.method, outcome="transient")
-            logger.warning("Pushwoosh call failed; will retry", extra={"status": exc.status, "detail": exc.detail})
+            logger.warning(
+                "Pushwoosh call failed; will retry",
+                extra={"status": exc.status, "detail": exc.detail, **carried_metrics()},
+            )
             raise
         except DependencyUnavailable:
             raise
@@ -186,7 +212,7 @@ class DeliveryService:
         logger.info(
             "fenced: the user was deleted after this event (or signed up again after this deleteUser)",
             extra={"outcome": "fenced", "event_time": at, "deleted_at": mark.deleted_at,
-                   "registered_at": mark.registered_at},
+                   "registered_at": mark.registered_at, **carried_metrics()},
         )  # fmt: skip
         return True
 
@@ -197,9 +223,7 @@ class DeliveryService:
         finally:
             timing("PushwooshLatency", (self._monotonic() - started) * 1000, method=command.method)
         count("PushwooshCalls", method=command.method, outcome="delivered")
-        logger.info(
-            "Pushwoosh call delivered", extra={"attempts": result.attempts, "latency_ms": round(result.latency_ms)}
-        )
+        logger.info("Pushwoosh call delivered", extra={"attempts": result.attempts, **carried_metrics()})
         return {"attempt": attempt, "delivered_at": self._clock(), "status": result.status}
 
     def _park(self, command: Command, exc: PermanentDeliveryError, receipt: Receipt) -> None:
@@ -211,7 +235,7 @@ class DeliveryService:
         count("CommandsParked", reason=reason)
         logger.error(
             "Pushwoosh refused the command; parked in the DLQ",
-            extra={"status": exc.status, "detail": exc.detail, "reason": reason},
+            extra={"status": exc.status, "detail": exc.detail, "reason": reason, **carried_metrics()},
         )
         self._dead_letters.park(
             Envelope(commands=[command]).model_dump_json(), group_id=command.group_id,

@@ -19,14 +19,20 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 
 from pushbridge import snapstart
-from pushbridge.observability import log_request_keys, logger, metrics, tracer
+from pushbridge.observability import leave_untraced, log_request_keys, logger, metrics, tracer
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
     from pushbridge.domain.delivery import DeliveryService
 
+# Traced: the handler and each Pushwoosh call (the latency that matters). Not the DynamoDB
+# calls: a subsegment each costs ~0.3 ms of CPU a command at 256 MB, and DynamoDB's own
+# latency metrics show what they would (docs/performance.md).
+leave_untraced("botocore")
+
 DEFAULT_WORKERS = 10  # the SQS batch size: at most one thread per record
+KEY_PREFIX = "pushbridge-command"  # of idempotency keys: stable across function renames and redeploys
 
 
 @dataclass
@@ -62,25 +68,32 @@ def build(
     workers: int = DEFAULT_WORKERS,
     adapters: tuple[Any, ...] = (),
     fences: Any = None,
+    prefetched: Any = None,
 ) -> Delivery:
     """The delivery service with its calls guarded by a Powertools idempotency record in
-    ``store`` (DynamoDB in Lambda, memory in ``pushbridge dev``)."""
+    ``store`` (DynamoDB in Lambda, memory in ``pushbridge dev``). With ``prefetched``
+    (adapters/prefetch.py, over the table ``store`` and ``fences`` read) each batch's records
+    and fences are read in one call."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 
     from pushbridge.domain.delivery import DeliveryService
 
     config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=ttl_seconds)
+    prefetch = None
+    if prefetched is not None and fences is not None:
+        store.configure(config, key_prefix=KEY_PREFIX)  # what item_key() derives keys with
+
+        def prefetch(commands: list[Any]) -> None:
+            prefetched.load([store.item_key(c.id) for c in commands]
+                            + [fences.user_key(c.application, c.user_id) for c in commands])  # fmt: skip
+
     service = DeliveryService(
         pushwoosh,
         dead_letters,
         fences=fences,
+        prefetch=prefetch,
         once=lambda call: idempotent_function(
-            call,
-            data_keyword_argument="command",
-            persistence_store=store,
-            config=config,
-            # Stable across function renames and redeploys, unlike the default prefix.
-            key_prefix="pushbridge-command",
+            call, data_keyword_argument="command", persistence_store=store, config=config, key_prefix=KEY_PREFIX
         ),
     )
     return Delivery(service=service, idempotency_config=config, workers=workers, adapters=adapters)
@@ -91,6 +104,7 @@ def build_from_env() -> Delivery:
     from pushbridge.adapters.command_queue import SqsDeadLetters
     from pushbridge.adapters.fences import DynamoDbFences
     from pushbridge.adapters.idempotency import OneWriteDynamoDBPersistenceLayer
+    from pushbridge.adapters.prefetch import PrefetchedItems
     from pushbridge.adapters.pushwoosh import PushwooshClient
     from pushbridge.adapters.secrets import SecretsManagerJson
     from pushbridge.settings import DeliverySettings
@@ -104,12 +118,15 @@ def build_from_env() -> Delivery:
         read_timeout=settings.pushwoosh_read_timeout,
     )
     dead_letters, dynamodb = SqsDeadLetters(settings.dlq_url), aws_client("dynamodb")
+    table = settings.idempotency_table
+    prefetched = PrefetchedItems(table, dynamodb)
     return build(
         client,
         dead_letters,
-        OneWriteDynamoDBPersistenceLayer(settings.idempotency_table, boto3_client=dynamodb),
+        OneWriteDynamoDBPersistenceLayer(table, boto3_client=dynamodb, prefetched=prefetched),
         ttl_seconds=settings.idempotency_ttl,
-        fences=DynamoDbFences(settings.idempotency_table, dynamodb, ttl_seconds=settings.idempotency_ttl),
+        fences=DynamoDbFences(table, dynamodb, ttl_seconds=settings.idempotency_ttl, prefetched=prefetched),
+        prefetched=prefetched,
         workers=settings.delivery_concurrency,
         adapters=(token_secret, dead_letters, _Closing(dynamodb)),
     )
@@ -154,6 +171,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if current.idempotency_config is not None:
         current.idempotency_config.register_lambda_context(context)
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000
+    records = event.get("Records") if isinstance(event, dict) else None
+    current.service.prepare(r["body"] for r in records or () if isinstance(r, dict) and isinstance(r.get("body"), str))
     return process_fifo_batch(event, partial(_record_handler, deadline=deadline), context, workers=current.workers)
 
 

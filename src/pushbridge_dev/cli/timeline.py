@@ -159,8 +159,9 @@ def render(webhook: Webhook, identifier: str) -> list[str]:
             detail = []
             if fields.get("status") is not None:
                 detail.append(f"Pushwoosh {fields['status']}")
-            if fields.get("latency_ms") is not None:
-                detail.append(f"{fields['latency_ms']} ms")
+            latency = fields.get("latency_ms", fields.get("PushwooshLatency"))  # the metric the line carries
+            if latency is not None:
+                detail.append(f"{latency:.0f} ms" if isinstance(latency, (int, float)) else f"{latency} ms")
             if fields.get("reason") or fields.get("detail"):
                 detail.append(str(fields.get("reason") or fields.get("detail")))
             suffix = f" ({', '.join(detail)})" if detail else ""
