@@ -5,11 +5,14 @@ process doing only "import boto3 + client + the one AWS call the function must m
 a one-entry SendMessageBatch, for delivery the idempotency write, a DynamoDB PutItem (DECISIONS
 "Baselines").
 
-    python -m bench.artifact BUILD_DIR RUNTIME_DIR [ROUNDS]
+    python -m bench.artifact BUILD_DIR RUNTIME_DIR [ROUNDS [OTHER_BUILD_DIR]]
 
 BUILD_DIR holds IngestFunction/ and DeliveryFunction/ (sam build --build-dir). RUNTIME_DIR holds
 boto3/botocore compiled for 3.13 (pip install --target, then compileall). `make bench` (the
-"artifact" section) builds both itself: build_and_measure()."""
+"artifact" section) builds both itself: build_and_measure(). OTHER_BUILD_DIR (e.g. main's build)
+is measured in the same rounds, interleaved, against the same baselines: on a shared machine the
+baseline moves between runs by more than a change moves the ratio, so a before/after read from
+two runs says little."""
 
 from __future__ import annotations
 
@@ -38,23 +41,26 @@ def _run(mode: str, function: str, event: Path, env: dict[str, str]) -> dict:
     return json.loads(line.removeprefix("BENCH-RESULT "))
 
 
-def measure(build: Path, runtime: Path, rounds: int) -> list[Row]:
-    times: dict[str, list[float]] = {"ingest": [], "delivery": [], "sdk ingest": [], "sdk delivery": []}
+def measure(build: Path, runtime: Path, rounds: int, other: Path | None = None) -> list[Row]:
+    builds = {"": build} | ({f" {other}": other} if other is not None else {})
+    subjects = [(f"{kind}{label}", label, function, event, "first") for label in builds
+                for kind, function, event in (("ingest", "IngestFunction", "webhook.json"),
+                                              ("delivery", "DeliveryFunction", "batch.json"))]  # fmt: skip
+    subjects += [("sdk ingest", "", "IngestFunction", "-", "sdk"), ("sdk delivery", "", "DeliveryFunction", "-", "sdk")]
+    times: dict[str, list[float]] = {name: [] for name, *_ in subjects}
     with tempfile.TemporaryDirectory() as scratch, local_world() as world:
-        copy = Path(scratch) / "task"
-        for function in ("IngestFunction", "DeliveryFunction"):
-            shutil.copytree(build / function, copy / function)
+        tasks = {label: Path(scratch) / f"task{n}" for n, label in enumerate(builds)}
+        for label, source in builds.items():
+            for function in ("IngestFunction", "DeliveryFunction"):
+                shutil.copytree(source / function, tasks[label] / function)
         for n in range(rounds + 1):
             _, _, webhook = next(webhooks(1))
             (Path(scratch) / "webhook.json").write_text(json.dumps(webhook))
             (Path(scratch) / "batch.json").write_text(json.dumps(next(command_batches(1, tag=f"art{n}-"))))
-            for name, function, event, mode in (("ingest", "IngestFunction", "webhook.json", "first"),
-                                                ("delivery", "DeliveryFunction", "batch.json", "first"),
-                                                ("sdk ingest", "IngestFunction", "-", "sdk"),
-                                                ("sdk delivery", "DeliveryFunction", "-", "sdk")):  # fmt: skip
-                kind = name.removeprefix("sdk ")
+            for name, label, function, event, mode in subjects if n % 2 else reversed(subjects):
+                kind = name.removeprefix("sdk ").removesuffix(label)
                 env = world.env(kind)
-                task = copy / function
+                task = tasks[label] / function
                 env |= {"LAMBDA_TASK_ROOT": str(task), "PYTHONDONTWRITEBYTECODE": "1",
                         "PYTHONPATH": os.pathsep.join([str(task), str(runtime), str(SRC), str(ROOT)])}  # fmt: skip
                 result = _run(mode, kind, Path(scratch) / event, env)
@@ -70,6 +76,10 @@ def measure(build: Path, runtime: Path, rounds: int) -> list[Row]:
                         f"boto3 + client + 1 {call}: {ms(sdk)}", round(median / sdk, 2), 1.5))  # fmt: skip
         rows.append(Row(f"  at {memory} MB (CPU share {share:.0%}), modelled", ms(median / share), "Okta 3 s"
                         if name == "ingest" else "no caller waits"))  # fmt: skip
+        for label in list(builds)[1:]:
+            median = statistics.median(times[f"{name}{label}"])
+            rows.append(Row(f"  the same, build{label}", ms(median), f"the same baseline: {ms(sdk)}",
+                            round(median / sdk, 2)))  # fmt: skip
     return rows
 
 
@@ -105,4 +115,5 @@ if __name__ == "__main__":
     from bench.report import table
 
     build_dir, runtime_dir, *rest = sys.argv[1:]
-    print(table(measure(Path(build_dir), Path(runtime_dir), int(rest[0]) if rest else 5), quick=False))
+    rounds, other = int(rest[0]) if rest else 5, Path(rest[1]) if len(rest) > 1 else None
+    print(table(measure(Path(build_dir), Path(runtime_dir), rounds, other), quick=False))
