@@ -31,12 +31,15 @@ MESSAGES = "messages sent"  # SQS messages in those batches, not a call
 COMMANDS = "commands sent"  # Pushwoosh calls those messages carry
 FENCING = "commands moving the fence"  # registerUser and deleteUser: the fence writes for those
 ITEMS_READ = "DynamoDB items read"  # by GetItem and BatchGetItem: read units, not calls
-MODULES = {"ingest": "pushbridge.handlers.ingest", "delivery": "pushbridge.handlers.delivery"}
+MODULES = {"ingest": "pushbridge.handlers.ingest", "delivery": "pushbridge.handlers.delivery",
+           "cognito": "pushbridge.handlers.cognito"}  # fmt: skip
 
 
 def _ok(function: str, answer: dict[str, Any]) -> bool:
     if function == "ingest":
         return answer.get("statusCode") == 202
+    if function == "cognito":  # it returns the event, queued or not: the log line says which
+        return "triggerSource" in answer
     return answer.get("batchItemFailures") == []
 
 
