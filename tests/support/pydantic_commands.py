@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
 
+
 class Origin(BaseModel):
     """Where a command came from: enough to find the webhook again, nothing personal."""
 

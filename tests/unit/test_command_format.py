@@ -25,7 +25,7 @@ from tests.support import pydantic_commands as reference
 
 ORIGIN = Origin(source="stripe", event_id="evt_1", event_type="invoice.paid", rule="paid",
                 received_at=1700000000.123456, event_time=1699999999)  # fmt: skip
-ODD = Origin(source="s", event_id="é\u2028\x01\"\\/", event_type="t", rule="r", received_at=0.0)
+ODD = Origin(source="s", event_id='é\u2028\x01"\\/', event_type="t", rule="r", received_at=0.0)
 COMMANDS = [
     RegisterUser(id="c1", application="ABCDE-12345", user_id="u@example.com", origin=ORIGIN, hwid="h1",
                  tz_offset=3600, device_type=3),
@@ -80,8 +80,15 @@ def test_floats_are_written_as_pydantic_wrote_them(value):
 
 
 def _body(**changes):
-    command = {"v": 1, "id": "i", "application": "a", "user_id": "u", "method": "post_event", "event": "e",
-               "origin": {"source": "s", "event_id": "e", "event_type": "t", "rule": "r", "received_at": 1.5}}
+    command = {
+        "v": 1,
+        "id": "i",
+        "application": "a",
+        "user_id": "u",
+        "method": "post_event",
+        "event": "e",
+        "origin": {"source": "s", "event_id": "e", "event_type": "t", "rule": "r", "received_at": 1.5},
+    }
     command.update(changes)
     return command
 
