@@ -29,6 +29,7 @@ from typing import Any
 
 MESSAGES = "messages sent"  # SQS messages in those batches, not a call
 COMMANDS = "commands sent"  # Pushwoosh calls those messages carry
+FENCING = "commands moving the fence"  # registerUser and deleteUser: the fence writes for those
 ITEMS_READ = "DynamoDB items read"  # by GetItem and BatchGetItem: read units, not calls
 MODULES = {"ingest": "pushbridge.handlers.ingest", "delivery": "pushbridge.handlers.delivery"}
 
@@ -162,7 +163,9 @@ def load(function: str, events_file: str) -> dict[str, Any]:
 
             calls[MESSAGES] += len(params["Entries"])
             for entry in params["Entries"]:  # an envelope holds one or more commands
-                calls[COMMANDS] += len(parse_message(entry["MessageBody"]))
+                commands = parse_message(entry["MessageBody"])
+                calls[COMMANDS] += len(commands)
+                calls[FENCING] += sum(command.method != "post_event" for command in commands)
 
     boto3.setup_default_session()
     boto3.DEFAULT_SESSION.events.register("before-call", count_call)
