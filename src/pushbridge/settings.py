@@ -1,13 +1,18 @@
-"""Environment of each function, as pydantic models validated once at cold start.
+"""Environment of each function, validated once at cold start.
 
-Only handlers (and the CLI) read these; the domain gets plain values."""
+Only handlers (and the CLI) read these; the domain gets plain values. The delivery function's
+is a plain dataclass checked here: delivery needs pydantic for nothing else, and pydantic was the largest
+part of its cold start over the baseline (issue 12). The intakes' are pydantic models
+(pushbridge/intake_settings.py): they load pydantic for the configuration anyway."""
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import Any
 
 from pushbridge.urls import require_https
 
@@ -23,61 +28,50 @@ class SettingsError(ValueError):
     pass
 
 
-class _Env(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None):
-        environ = dict(os.environ if environ is None else environ)
-        fields = {name: environ[name.upper()] for name in cls.model_fields if name.upper() in environ}
-        try:
-            return cls.model_validate(fields)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors(include_url=False)
-            )
-            raise SettingsError(f"invalid environment: {problems}") from None
-
-
-def _default_config_path() -> str:
+def default_config_path() -> str:
     # In Lambda the code (src/) is unpacked at LAMBDA_TASK_ROOT; locally, next to the package.
     root = os.environ.get("LAMBDA_TASK_ROOT") or str(Path(__file__).resolve().parent.parent)
     return str(Path(root) / "pushbridge.yaml")
 
 
-class IngestSettings(_Env):
-    queue_url: str
-    signing_secret_id: str
-    pushbridge_config: str = Field(default_factory=_default_config_path)
-    pushwoosh_application: str | None = None
-    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=6 * 1024 * 1024)
-    secrets_max_age: int = Field(default=300, ge=0)
-
-
-class TriggerSettings(_Env):
-    """The intakes that are not webhooks (EventBridge, Cognito): a queue, the configuration."""
-
-    queue_url: str
-    pushbridge_config: str = Field(default_factory=_default_config_path)
-    pushwoosh_application: str | None = None
-
-
-class DeliverySettings(_Env):
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
     dlq_url: str
     idempotency_table: str
     pushwoosh_secret_id: str
     pushwoosh_api_url: str = DEFAULT_PUSHWOOSH_API_URL
-    pushwoosh_connect_timeout: float = Field(default=3.0, gt=0, le=10)
-    pushwoosh_read_timeout: float = Field(default=10.0, gt=0, le=30)
+    pushwoosh_connect_timeout: float = 3.0  # (0, 10]
+    pushwoosh_read_timeout: float = 10.0  # (0, 30]
     # Provider redeliveries come for days (Stripe: 3 days): remember each command for a week,
     # and in any case longer than a command can wait in the queue and then in the DLQ (a
     # redrive in the DLQ's second week must not call Pushwoosh again): see idempotency_ttl.
-    idempotency_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300)
-    queue_retention_seconds: int = Field(default=14 * 24 * 3600, ge=60)
-    dlq_retention_seconds: int = Field(default=14 * 24 * 3600, ge=60)
-    secrets_max_age: int = Field(default=300, ge=0)
+    idempotency_ttl_seconds: int = 7 * 24 * 3600  # >= 300
+    queue_retention_seconds: int = 14 * 24 * 3600  # >= 60
+    dlq_retention_seconds: int = 14 * 24 * 3600  # >= 60
+    secrets_max_age: int = 300  # >= 0
     # Message groups of a batch delivered at once (threads); 1 = one record after another.
-    delivery_concurrency: int = Field(default=10, ge=1, le=10)
+    delivery_concurrency: int = 10  # 1..10
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> DeliverySettings:
+        """The function's environment, or SettingsError naming each bad variable (in the
+        words pydantic used when this was a pydantic model)."""
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        problems = []
+        for field in fields(cls):
+            name = field.name.upper()
+            if name not in environ:
+                if field.default is MISSING:
+                    problems.append(f"{name}: Field required")
+                continue
+            try:
+                values[field.name] = _DELIVERY_CHECKS.get(field.name, str)(environ[name])
+            except ValueError as exc:
+                problems.append(f"{name}: {exc}")
+        if problems:
+            raise SettingsError(f"invalid environment: {'; '.join(problems)}")
+        return cls(**values)
 
     @property
     def idempotency_ttl(self) -> int:
@@ -87,7 +81,60 @@ class DeliverySettings(_Env):
             self.idempotency_ttl_seconds, self.queue_retention_seconds + self.dlq_retention_seconds + RETENTION_MARGIN
         )
 
-    @field_validator("pushwoosh_api_url")
-    @classmethod
-    def _https(cls, url: str) -> str:
+
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.0*)?")
+
+
+def _bounded(value: float, ge: int | None, gt: int | None, le: int | None) -> None:
+    if le is not None and not value <= le:  # first: NaN fails here, as it did
+        raise ValueError(f"Input should be less than or equal to {le}")
+    if gt is not None and not value > gt:
+        raise ValueError(f"Input should be greater than {gt}")
+    if ge is not None and not value >= ge:
+        raise ValueError(f"Input should be greater than or equal to {ge}")
+
+
+def _integer(*, ge: int | None = None, le: int | None = None) -> Callable[[str], int]:
+    def check(text: str) -> int:
+        text = text.strip()
+        if not (text.isascii() and _INTEGER_TEXT.fullmatch(text)):
+            raise ValueError("Input should be a valid integer, unable to parse string as an integer")
+        value = int(text.partition(".")[0])
+        _bounded(value, ge, None, le)
+        return value
+
+    return check
+
+
+def _number(*, gt: int | None = None, le: int | None = None) -> Callable[[str], float]:
+    def check(text: str) -> float:
+        text = text.strip()
+        try:
+            if not text.isascii():  # float() reads other scripts' digits; pydantic did not
+                raise ValueError
+            value = float(text)
+        except ValueError:
+            raise ValueError("Input should be a valid number, unable to parse string as a number") from None
+        _bounded(value, None, gt, le)
+        return value
+
+    return check
+
+
+def _https_pushwoosh_url(url: str) -> str:
+    try:
         return require_https(url, what="PUSHWOOSH_API_URL (it carries the API token)")
+    except ValueError as exc:
+        raise ValueError(f"Value error, {exc}") from None
+
+
+_DELIVERY_CHECKS: dict[str, Callable[[str], Any]] = {
+    "pushwoosh_api_url": _https_pushwoosh_url,
+    "pushwoosh_connect_timeout": _number(gt=0, le=10),
+    "pushwoosh_read_timeout": _number(gt=0, le=30),
+    "idempotency_ttl_seconds": _integer(ge=300),
+    "queue_retention_seconds": _integer(ge=60),
+    "dlq_retention_seconds": _integer(ge=60),
+    "secrets_max_age": _integer(ge=0),
+    "delivery_concurrency": _integer(ge=1, le=10),
+}

@@ -66,7 +66,7 @@ class Stack:
         messages = self.sqs.receive_message(
             QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=0
         ).get("Messages", [])
-        return [c.model_dump(mode="json") for m in messages for c in parse_message(m["Body"])]
+        return [c.to_dict() for m in messages for c in parse_message(m["Body"])]
 
     def deliver_once(self, *, timeout_s: float = 60.0) -> dict[str, Any] | None:
         """One delivery invocation with one batch, settled as the event source mapping

@@ -92,7 +92,7 @@ def test_dlq_list_reads_letters_parked_before_and_after_the_v3_envelope(stack, c
     _deploy_outputs(stack)
     origin = Origin(source="stripe", event_id="evt_old", event_type="commands", rule="r", received_at=1.0)
     command = PostEvent(id="c1", application="ABCDE-12345", user_id="commands", origin=origin, event="commands")
-    for n, body in enumerate([command.model_dump_json(), Envelope(commands=[command]).model_dump_json()]):
+    for n, body in enumerate([command.to_json(), Envelope(commands=[command]).to_json()]):
         stack.sqs.send_message(
             QueueUrl=stack.dlq_url, MessageBody=body, MessageGroupId="g", MessageDeduplicationId=f"d{n}",
             MessageAttributes={"pushbridge-reason": {"DataType": "String", "StringValue": "pushwoosh_rejected"}},

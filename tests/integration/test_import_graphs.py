@@ -134,3 +134,11 @@ def test_delivery_never_loads_the_configuration_or_the_providers(delivery):
         "aws_lambda_powertools.event_handler", "yaml", "pushbridge.handlers.ingest",
     ):  # fmt: skip
         assert _loaded(delivery["loaded"], module) == [], module
+
+
+def test_delivery_never_loads_pydantic(delivery):
+    """Its queue messages are plain dataclasses and its environment is read without pydantic:
+    pydantic and its core were a third of delivery's cold start over the baseline (issue 12)."""
+    assert delivery["answer"] == {"batchItemFailures": []}
+    assert _loaded(delivery["loaded"], "pydantic") == []
+    assert _loaded(delivery["loaded"], "pydantic_core") == []

@@ -94,7 +94,7 @@ def take(stack: Any) -> list[dict[str, Any]]:
     messages = stack.sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10).get("Messages", [])
     for message in messages:
         stack.sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return [c.model_dump(mode="json") for m in messages for c in parse_message(m["Body"])]
+    return [c.to_dict() for m in messages for c in parse_message(m["Body"])]
 
 
 # --- time -------------------------------------------------------------------------------------

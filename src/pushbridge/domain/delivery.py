@@ -23,15 +23,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pydantic import ValidationError
-
 from pushbridge.errors import (
     AuthDeliveryError,
     DependencyUnavailable,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from pushbridge.models.command import Command, DeleteUser, Envelope, RegisterUser, parse_message, user_ref
+from pushbridge.models.command import (
+    Command,
+    DeleteUser,
+    Envelope,
+    MalformedMessage,
+    RegisterUser,
+    parse_message,
+    user_ref,
+)
 from pushbridge.models.fence import UserMark
 from pushbridge.observability import carried_metrics, count, logger, metrics_carried_by_lines, timing
 
@@ -103,7 +109,7 @@ class DeliveryService:
         for body in bodies:
             try:
                 commands.extend(parse_message(body))
-            except ValidationError:
+            except MalformedMessage:
                 continue  # parked by deliver()
         self._prefetch(commands)
 
@@ -125,7 +131,7 @@ class DeliveryService:
         receipt = receipt or Receipt(message_id=uuid.uuid4().hex)
         try:
             commands = parse_message(body)
-        except ValidationError as exc:
+        except MalformedMessage as exc:
             logger.error("malformed command parked", extra={"errors": exc.error_count()})
             dedup = _parking_id(uuid.uuid5(uuid.NAMESPACE_URL, body).hex, receipt)
             self._dead_letters.park(
@@ -238,7 +244,7 @@ class DeliveryService:
             extra={"status": exc.status, "detail": exc.detail, "reason": reason, **carried_metrics()},
         )
         self._dead_letters.park(
-            Envelope(commands=[command]).model_dump_json(), group_id=command.group_id,
+            Envelope(commands=[command]).to_json(), group_id=command.group_id,
             dedup_id=_parking_id(command.id, receipt), reason=reason, status=exc.status, detail=exc.detail,
         )  # fmt: skip
 

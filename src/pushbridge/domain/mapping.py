@@ -16,7 +16,15 @@ from typing import Any
 from pushbridge.config.loader import Source
 from pushbridge.config.schema import DeleteUserSpec, Expr, PostEventSpec, RegisterUserSpec, Rule
 from pushbridge.domain.values import Sanitiser
-from pushbridge.models.command import Command, DeleteUser, Origin, PostEvent, RegisterUser, command_id
+from pushbridge.models.command import (
+    Command,
+    DeleteUser,
+    Origin,
+    PostEvent,
+    RegisterUser,
+    command_from_dict,
+    command_id,
+)
 from pushbridge.models.event import ProviderEvent
 from pushbridge.providers.base import event_time
 
@@ -95,8 +103,8 @@ def map_event(source: Source, event: ProviderEvent, *, received_at: float) -> Ma
 def _checked(command: Command, sanitiser: Sanitiser) -> Command:
     before = sanitiser.replaced
     # Depth counts from a mapped value: the command and its attributes object are not the sender's.
-    values = sanitiser.clean(command.model_dump(), depth=-2)
-    return type(command).model_validate(values) if sanitiser.replaced != before else command
+    values = sanitiser.clean(command.to_dict(), depth=-2)
+    return command_from_dict(values) if sanitiser.replaced != before else command
 
 
 def environment_of(value: Any) -> str:

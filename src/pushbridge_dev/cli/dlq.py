@@ -41,7 +41,7 @@ def _list(admin, limit: int) -> int:
             "pushbridge-reason", "max_receives (failed transiently until the redrive policy moved it)"
         )
         try:
-            commands = [c.model_dump(mode="json") for c in parse_message(message["Body"])]
+            commands = [c.to_dict() for c in parse_message(message["Body"])]
         except ValueError:
             commands = [{}]  # not a command at all: shown as such
         for command in commands:
