@@ -25,7 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.functions import local_world
+from bench.function_run import BASELINE_CALL
+from bench.functions import local_world, memory_mb
 from bench.lambda_env import ROOT, SRC
 from bench.report import Row, ms
 from bench.workload import command_batches, webhooks
@@ -76,10 +77,8 @@ def measure(build: Path, runtime: Path, rounds: int, other: Path | None = None) 
                 if n:
                     times[name].append(result["first"] + result.get("import", 0.0))
     rows = []
-    from bench.functions import memory_mb
-
-    for name, memory, call in (("ingest", memory_mb("IngestFunction"), "SendMessageBatch"),
-                               ("delivery", memory_mb("DeliveryFunction"), "PutItem")):  # fmt: skip
+    for name, memory in (("ingest", memory_mb("IngestFunction")), ("delivery", memory_mb("DeliveryFunction"))):
+        call = BASELINE_CALL[name]
         median, sdk = statistics.median(times[name]), statistics.median(times[f"sdk {name}"])
         share = memory / FULL_CORE_MB
         rows.append(Row(f"cold start from the artifact, Python 3.13: import + first event ({name})", ms(median),

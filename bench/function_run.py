@@ -58,6 +58,10 @@ def first(function: str, event_file: str) -> dict[str, Any]:
     return {"import": imported - started, "first": done - loaded, "ok": _ok(function, answer)}
 
 
+# Each function's one necessary AWS call: what its cold-start baseline makes (sdk() below).
+BASELINE_CALL = {"ingest": "SendMessageBatch", "delivery": "PutItem"}
+
+
 def sdk(function: str, event_file: str) -> dict[str, Any]:
     """The baseline: what the function's one necessary AWS call costs a cold process
     (DECISIONS "Baselines"): ingest sends its webhook's commands to SQS, delivery writes the

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cost_model import Measured
-from bench.function_run import COMMANDS, FENCING, ITEMS_READ, MESSAGES
+from bench.function_run import BASELINE_CALL, COMMANDS, FENCING, ITEMS_READ, MESSAGES
 from bench.lambda_env import PYTHON, ROOT, lambda_environment
 from bench.report import Row, ms
 from bench.workload import command_batches, webhooks
@@ -110,10 +110,10 @@ def cold_invocations(world: World, rounds: int, scratch: Path) -> list[Row]:
             if round_number:  # the first round warms the file cache
                 times[name].append(result["first"] + result.get("import", 0.0))
     rows = []
-    for function, what, call in (("ingest", "webhook", "SendMessageBatch"), ("delivery", "batch of 1", "PutItem")):
+    for function, what in (("ingest", "webhook"), ("delivery", "batch of 1")):
         median, sdk = statistics.median(times[function]), statistics.median(times[f"sdk {function}"])
         rows.append(Row(f"cold start, whole: import + first {what} ({function.title()}Function)", ms(median),
-                        f"boto3 + client + 1 {call}: {ms(sdk)}", round(median / sdk, 2)))  # fmt: skip
+                        f"boto3 + client + 1 {BASELINE_CALL[function]}: {ms(sdk)}", round(median / sdk, 2)))  # fmt: skip
     return rows
 
 

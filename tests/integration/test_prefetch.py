@@ -16,11 +16,15 @@ from tests.support.commands import post as _post
 from tests.support.commands import register as _register
 
 
+def _delivery_dynamodb():
+    """The delivery function's own DynamoDB client (the bare one among its adapters)."""
+    return next(a.client for a in delivery.delivery().adapters if type(a).__name__ == "_Closing")
+
+
 def _dynamodb_calls() -> Counter:
     """Counts the delivery function's own DynamoDB calls, by operation."""
-    client = next(a.client for a in delivery.delivery().adapters if type(a).__name__ == "_Closing")
     calls: Counter = Counter()
-    client.meta.events.register("before-call.dynamodb", lambda model, **_: calls.update([model.name]))
+    _delivery_dynamodb().meta.events.register("before-call.dynamodb", lambda model, **_: calls.update([model.name]))
     return calls
 
 
@@ -103,8 +107,7 @@ def _unreliable_batch_reads(mode: str) -> None:
         ((table, request),) = params["RequestItems"].items()
         return AWSResponse("", 200, {}, None), {"Responses": {table: []}, "UnprocessedKeys": {table: request}}
 
-    client = next(a.client for a in delivery.delivery().adapters if type(a).__name__ == "_Closing")
-    client.meta.events.register_first("before-call.dynamodb.BatchGetItem", answer)
+    _delivery_dynamodb().meta.events.register_first("before-call.dynamodb.BatchGetItem", answer)
 
 
 @pytest.mark.parametrize("mode", ["error", "unprocessed"])

@@ -95,6 +95,7 @@ class DeliveryService:
         ``prefetch`` reads, in one go, what a batch's commands will read (adapters/prefetch.py)."""
         self._pushwoosh = pushwoosh
         self._prefetch = prefetch
+        self._parsed: dict[str, list[Command]] = {}
         self._dead_letters = dead_letters
         self._fences = fences
         self._clock = clock
@@ -102,16 +103,17 @@ class DeliveryService:
         self._call_once = once(self._call) if once else self._call
 
     def prepare(self, bodies: Iterable[str]) -> None:
-        """Before a batch: prefetch its commands' idempotency records and fences."""
-        if self._prefetch is None:
-            return
-        commands: list[Command] = []
+        """Before a batch: parse its messages once (``deliver`` takes them from here) and
+        prefetch their commands' idempotency records and fences."""
+        parsed: dict[str, list[Command]] = {}
         for body in bodies:
             try:
-                commands.extend(parse_message(body))
+                parsed[body] = parse_message(body)
             except MalformedMessage:
                 continue  # parked by deliver()
-        self._prefetch(commands)
+        self._parsed = parsed  # replaces what an earlier batch left undelivered
+        if self._prefetch is not None:
+            self._prefetch([command for commands in parsed.values() for command in commands])
 
     def deliver(
         self,
@@ -130,7 +132,8 @@ class DeliveryService:
         """
         receipt = receipt or Receipt(message_id=uuid.uuid4().hex)
         try:
-            commands = parse_message(body)
+            # Parsed by prepare() for this batch, once per body (the same body twice parses again).
+            commands = self._parsed.pop(body, None) or parse_message(body)
         except MalformedMessage as exc:
             logger.error("malformed command parked", extra={"errors": exc.error_count()})
             dedup = _parking_id(uuid.uuid5(uuid.NAMESPACE_URL, body).hex, receipt)
