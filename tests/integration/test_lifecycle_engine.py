@@ -14,7 +14,7 @@ import pytest
 from pushbridge.adapters.command_queue import SqsCommandQueue
 from pushbridge.adapters.secrets import SecretsManagerJson
 from pushbridge.config.loader import Config, parse_config
-from pushbridge.config.schema import Expr
+from pushbridge.config.model import Expr
 from pushbridge.domain.ingest import IngestService
 from pushbridge.handlers import ingest
 from pushbridge_dev.devtools.samples import signed_headers

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pushbridge.config.paths import compile_path
-from pushbridge.config.schema import Expr
+from pushbridge.config.model import Expr
 
 
 @pytest.mark.parametrize(

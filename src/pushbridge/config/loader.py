@@ -7,10 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from pushbridge.config import built
-from pushbridge.config.schema import ConfigFile, EventNames, Expr, Rule, SourceConfig
+from pushbridge.config import built, quick
+from pushbridge.config.model import EventNames, Expr, FileSpec, Rule, SourceSpec
 from pushbridge.errors import ConfigError
 from pushbridge.providers import PROVIDERS, Provider
 
@@ -69,10 +67,7 @@ def config_from_data(raw: Any, *, origin: str, default_application: str | None =
     """The parsed file's data (from YAML, or the build's JSON of it) -> the validated Config."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{origin}: expected a mapping with `sources:` at the top")
-    try:
-        parsed = ConfigFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(_describe(origin, exc)) from None
+    parsed = quick.read_file(raw) or _validated_file(raw, origin)
 
     sources = {}
     for name, source in parsed.sources.items():
@@ -107,28 +102,39 @@ def config_from_data(raw: Any, *, origin: str, default_application: str | None =
     return Config(sources=sources)
 
 
+def _validated_file(raw: dict[str, Any], origin: str) -> FileSpec:
+    """What quick.read_file was not sure of: the pydantic schema accepts it or names each mistake."""
+    from pydantic import ValidationError
+
+    from pushbridge.config.schema import ConfigFile
+
+    try:
+        return ConfigFile.model_validate(raw).to_model()
+    except ValidationError as exc:
+        raise ConfigError(_describe(origin, exc)) from None
+
+
 def _options(origin: str, source_name: str, provider: Provider, options: dict[str, Any]) -> Any:
     if provider.options is None:
         if options:
             raise ConfigError(f"{origin}: sources.{source_name}.options: provider {provider.name!r} takes no options")
         return None
+    from pydantic import ValidationError
+
     try:
         return provider.options.model_validate(options)
     except ValidationError as exc:
         raise ConfigError(_describe(origin, exc, key_prefix=f"sources.{source_name}.options.")) from None
 
 
-def _merge_rules(where: str, source_name: str, provider: Provider, source: SourceConfig) -> list[tuple[str, Rule]]:
+def _merge_rules(where: str, source_name: str, provider: Provider, source: SourceSpec) -> list[tuple[str, Rule]]:
     """Preset rules first, in order; a user rule with a preset's name replaces it in place,
     other user rules follow. Unnamed rules are named by position (name them if you reorder:
     the name is part of each command id, which is what deduplicates redeliveries)."""
     merged: dict[str, Rule] = {}
     if source.preset:
         for index, preset_rule in enumerate(provider.preset):
-            try:
-                rule = Rule.model_validate(preset_rule)
-            except ValidationError as exc:  # a bug in pushbridge, not in the user's file
-                raise ConfigError(_describe(f"preset {provider.name}, rule {index}", exc)) from None
+            rule = quick.read_rule(preset_rule) or _validated_rule(preset_rule, f"preset {provider.name}, rule {index}")
             merged[rule.name or f"{provider.name}-{index}"] = rule
     seen: set[str] = set()
     for index, rule in enumerate(source.rules):
@@ -140,11 +146,22 @@ def _merge_rules(where: str, source_name: str, provider: Provider, source: Sourc
     return list(merged.items())
 
 
+def _validated_rule(raw: Any, origin: str) -> Rule:
+    from pydantic import ValidationError
+
+    from pushbridge.config.schema import Rule as RuleSchema
+
+    try:
+        return RuleSchema.model_validate(raw).to_model()
+    except ValidationError as exc:  # a preset's: a bug in pushbridge, not in the user's file
+        raise ConfigError(_describe(origin, exc)) from None
+
+
 def _default_path(path: str | None) -> Expr | None:
     return Expr.of_path(path) if path else None
 
 
-def _describe(origin: str, exc: ValidationError, key_prefix: str = "") -> str:
+def _describe(origin: str, exc: Any, key_prefix: str = "") -> str:
     lines = []
     for error in exc.errors(include_url=False):
         key = key_prefix + ".".join(str(part) for part in error["loc"]) or "(top level)"

@@ -1,19 +1,12 @@
-"""Schema of the sources-and-rules file (``pushbridge.yaml``), validated by pydantic.
-
-Every field that ends up in a Pushwoosh call is a *value*: either a literal
-(``event: InvoicePaid``) or a JMESPath expression over the provider's payload
-(``user_id: {path: data.object.metadata.user_id}``). Expressions are compiled here, at
-cold start, so that a typo fails the deploy's first invocation loudly rather than a
-webhook at 3 a.m.
-"""
+"""The schema of the sources-and-rules file (``pushbridge.yaml``) in pydantic: the validator of
+record. It reads what config/quick.py is not sure of (quick reads a plainly valid file without
+loading pydantic) and names the key of every mistake. Each model turns into the run-time
+dataclass of config/model.py (``to_model()``), the same one quick builds."""
 
 from __future__ import annotations
 
-import fnmatch
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from jmespath.exceptions import JMESPathError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -24,62 +17,35 @@ from pydantic import (
     model_validator,
 )
 
-from pushbridge.config.paths import compile_path
-
-SOURCE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-
-
-@dataclass(frozen=True)
-class Expr:
-    """A literal, or a compiled JMESPath expression over the payload."""
-
-    literal: Any = None
-    path: str | None = None
-    _compiled: Any = field(default=None, compare=False, repr=False)
-
-    def resolve(self, payload: Any) -> Any:
-        if self._compiled is None:
-            return self.literal
-        return self._compiled(payload)
-
-    def describe(self) -> Any:
-        return {"path": self.path} if self.path is not None else self.literal
-
-    @classmethod
-    def of_path(cls, path: str) -> Expr:
-        try:
-            return cls(path=path, _compiled=compile_path(path))
-        except JMESPathError as exc:
-            raise ValueError(f"invalid JMESPath expression {path!r}: {exc}") from None
+from pushbridge.config import model
+from pushbridge.config.model import (
+    METHODS,
+    RULE_NAME_PATTERN,
+    SOURCE_NAME_PATTERN,
+    EventNames,
+    Expr,
+    path_only,
+    to_expr,
+)
 
 
-def _to_expr(value: Any) -> Expr:
-    if isinstance(value, Expr):
-        return value
-    if isinstance(value, dict):
-        if set(value) != {"path"} or not isinstance(value["path"], str):
-            raise ValueError("expected a literal or {path: <JMESPath expression>}")
-        return Expr.of_path(value["path"])
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return Expr(literal=value)
-    raise ValueError("expected a literal or {path: <JMESPath expression>}")
-
-
-Value = Annotated[Expr, PlainValidator(_to_expr), PlainSerializer(lambda e: e.describe())]
-
-
-def _path_only(expr: Expr | None, what: str) -> Expr | None:
-    if expr is not None and expr.path is None:
-        raise ValueError(f"{what} must be {{path: <JMESPath expression>}}")
-    return expr
+Value = Annotated[Expr, PlainValidator(to_expr), PlainSerializer(lambda e: e.describe())]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class RegisterUserSpec(_Strict):
+class _Spec(_Strict):
+    def to_model(self) -> model.Spec:
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return model.SPECS[self._method](**fields)  # type: ignore[arg-type]
+
+
+class RegisterUserSpec(_Spec):
     """``/json/1.3/registerUser``: ties a user id to a device. Needs a hwid."""
+
+    _method: ClassVar[str] = "register_user"
 
     user_id: Value | None = None
     hwid: Value | None = None
@@ -91,18 +57,22 @@ class RegisterUserSpec(_Strict):
     @field_validator("stored_hwid")
     @classmethod
     def _stored_is_a_path(cls, value: Expr | None) -> Expr | None:
-        return _path_only(value, "stored_hwid")
+        return path_only(value, "stored_hwid")
 
 
-class DeleteUserSpec(_Strict):
+class DeleteUserSpec(_Spec):
     """``/api/v2/device-api/deleteUser``: deletes the user and all their devices (GDPR)."""
+
+    _method: ClassVar[str] = "delete_user"
 
     user_id: Value | None = None
     application: Value | None = None
 
 
-class PostEventSpec(_Strict):
+class PostEventSpec(_Spec):
     """``/json/1.3/postEvent``: triggers an event (and the Customer Journeys it starts)."""
+
+    _method: ClassVar[str] = "post_event"
 
     event: Value
     # The name this rule's preset sent before the lifecycle vocabulary; a source with
@@ -120,18 +90,15 @@ class PostEventSpec(_Strict):
     @field_validator("stored_hwid")
     @classmethod
     def _stored_is_a_path(cls, value: Expr | None) -> Expr | None:
-        return _path_only(value, "stored_hwid")
+        return path_only(value, "stored_hwid")
 
     @field_validator("attributes", mode="before")
     @classmethod
     def _attributes(cls, value: Any) -> Any:
         # A mapping whose only key is `path` is one expression yielding the whole object.
         if isinstance(value, dict) and set(value) == {"path"}:
-            return _path_only(_to_expr(value), "attributes")
+            return path_only(to_expr(value), "attributes")
         return value
-
-
-Method = Literal["register_user", "delete_user", "post_event"]
 
 
 class Rule(_Strict):
@@ -139,7 +106,7 @@ class Rule(_Strict):
 
     name: str | None = Field(
         default=None,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$",
+        pattern=RULE_NAME_PATTERN,
         description="Stable name; part of the command id, so keep it when you edit a rule.",
     )
     match: list[str] = Field(min_length=1)
@@ -156,11 +123,11 @@ class Rule(_Strict):
     @field_validator("when")
     @classmethod
     def _when_is_a_path(cls, value: Expr | None) -> Expr | None:
-        return _path_only(value, "when")
+        return path_only(value, "when")
 
     @model_validator(mode="after")
     def _exactly_one_call(self) -> Rule:
-        given = [m for m in ("register_user", "delete_user", "post_event") if getattr(self, m) is not None]
+        given = [m for m in METHODS if getattr(self, m) is not None]
         if len(given) != 1:
             raise ValueError(
                 "a rule emits exactly one of register_user, delete_user, post_event"
@@ -168,22 +135,9 @@ class Rule(_Strict):
             )
         return self
 
-    @property
-    def method(self) -> Method:
-        for method in ("register_user", "delete_user", "post_event"):
-            if getattr(self, method) is not None:
-                return method  # type: ignore[return-value]
-        raise AssertionError("validated rule without a call")
-
-    @property
-    def spec(self) -> RegisterUserSpec | DeleteUserSpec | PostEventSpec:
-        return getattr(self, self.method)
-
-    def matches(self, event_type: str) -> bool:
-        return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in self.match)
-
-
-EventNames = Literal["lifecycle", "previous"]
+    def to_model(self) -> model.Rule:
+        calls = {method: spec.to_model() for method in METHODS if (spec := getattr(self, method)) is not None}
+        return model.Rule(match=tuple(self.match), name=self.name, when=self.when, **calls)  # type: ignore[arg-type]
 
 
 class SourceConfig(_Strict):
@@ -223,8 +177,17 @@ class SourceConfig(_Strict):
     sandbox: bool = Field(default=False, description="Accept sandbox/test payment events")
     reuse_stored_hwid: bool = Field(default=False, description="Use an hwid stored at checkout on later events")
 
+    def to_model(self) -> model.SourceSpec:
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return model.SourceSpec(**fields | {"rules": tuple(rule.to_model() for rule in self.rules)})
+
 
 class ConfigFile(_Strict):
     version: Literal[1] = 1
     application: str | None = Field(default=None, description="Default Pushwoosh application code")
     sources: dict[Annotated[str, Field(pattern=SOURCE_NAME_PATTERN)], SourceConfig] = Field(min_length=1)
+
+    def to_model(self) -> model.FileSpec:
+        return model.FileSpec(
+            sources={name: source.to_model() for name, source in self.sources.items()}, application=self.application
+        )

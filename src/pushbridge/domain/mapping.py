@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pushbridge.config.loader import Source
-from pushbridge.config.schema import DeleteUserSpec, Expr, PostEventSpec, RegisterUserSpec, Rule
+from pushbridge.config.model import DeleteUserSpec, Expr, PostEventSpec, RegisterUserSpec, Rule
 from pushbridge.domain.values import Sanitiser
 from pushbridge.models.command import (
     Command,
