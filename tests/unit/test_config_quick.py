@@ -235,7 +235,7 @@ def _places(node: Any) -> list[tuple[Any, Any]]:
 
 @st.composite
 def _mutated(draw: Any, plain: Any) -> Any:
-    data = draw(plain)
+    data = copy.deepcopy(draw(plain))  # sampled values are shared objects: never mutate them
     for _ in range(draw(st.integers(0, 3))):
         places = _places(data)
         if not places:
@@ -325,3 +325,15 @@ def test_every_place_of_a_plain_file_with_every_hostile_value():
                     if (mine := quick.read_file(data)) is not None:
                         _same(mine, _schema_file(data))
     assert variants > 1000
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="ab.*?[]!-_", min_size=1, max_size=6), min_size=1, max_size=3),
+    st.text(alphabet="ab.*?[]!-_\n", max_size=8),
+)
+def test_a_rule_matches_as_fnmatchcase_does(patterns, event_type):
+    import fnmatch
+
+    rule = model.Rule(match=tuple(patterns), delete_user=model.DeleteUserSpec())
+    assert rule.matches(event_type) == any(fnmatch.fnmatchcase(event_type, p) for p in patterns)

@@ -16,6 +16,7 @@ webhook at 3 a.m.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -133,6 +134,13 @@ class Rule:
     register_user: RegisterUserSpec | None = None
     delete_user: DeleteUserSpec | None = None
     post_event: PostEventSpec | None = None
+    # fnmatchcase of any pattern, as one compiled regex: every rule of a source is tried on
+    # every webhook.
+    _match: Any = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        either = "|".join(f"(?:{fnmatch.translate(pattern)})" for pattern in self.match)
+        object.__setattr__(self, "_match", re.compile(either).match)
 
     @property
     def method(self) -> Method:
@@ -146,7 +154,7 @@ class Rule:
         return getattr(self, self.method)
 
     def matches(self, event_type: str) -> bool:
-        return any(fnmatch.fnmatchcase(event_type, pattern) for pattern in self.match)
+        return self._match(event_type) is not None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ every preset, the shipped file and generated files).
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from typing import Any
 
 from pushbridge.config.model import (
@@ -31,9 +32,16 @@ from pushbridge.config.model import (
 _SOURCE_NAME = re.compile(SOURCE_NAME_PATTERN)
 _RULE_NAME = re.compile(RULE_NAME_PATTERN)
 _FILE_KEYS = frozenset({"version", "application", "sources"})
-_SOURCE_KEYS = frozenset(SourceSpec.__dataclass_fields__)
-_RULE_KEYS = frozenset(Rule.__dataclass_fields__)
-_SPEC_KEYS = {method: frozenset(spec.__dataclass_fields__) for method, spec in SPECS.items()}
+
+
+def _written(cls: type) -> frozenset[str]:
+    """The keys a file may write: the dataclass's fields that its constructor takes."""
+    return frozenset(field.name for field in fields(cls) if field.init)
+
+
+_SOURCE_KEYS = _written(SourceSpec)
+_RULE_KEYS = _written(Rule)
+_SPEC_KEYS = {method: _written(spec) for method, spec in SPECS.items()}
 _PATH_ONLY = frozenset({"when", "stored_hwid"})
 
 
