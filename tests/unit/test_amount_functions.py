@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from pushbridge.config.paths import compile_path
 from pushbridge.config.model import Expr
+from pushbridge.config.paths import compile_path
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,6 @@ from pushbridge.config.model import (
     to_expr,
 )
 
-
 Value = Annotated[Expr, PlainValidator(to_expr), PlainSerializer(lambda e: e.describe())]
 
 
