@@ -9,13 +9,14 @@ or a placeholder such as "unknown" (``placeholder_user``). A rule that cannot bu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pushbridge.config.loader import Source
 from pushbridge.config.model import DeleteUserSpec, Expr, PostEventSpec, RegisterUserSpec, Rule
-from pushbridge.domain.values import Sanitiser
+from pushbridge.domain.values import MAX_VALUE_DEPTH, Sanitiser
 from pushbridge.models.command import (
     Command,
     DeleteUser,
@@ -101,10 +102,26 @@ def map_event(source: Source, event: ProviderEvent, *, received_at: float) -> Ma
 
 
 def _checked(command: Command, sanitiser: Sanitiser) -> Command:
+    values = command.to_dict()
+    if plainly_carried(values):
+        return command
     before = sanitiser.replaced
     # Depth counts from a mapped value: the command and its attributes object are not the sender's.
-    values = sanitiser.clean(command.to_dict(), depth=-2)
+    values = sanitiser.clean(values, depth=-2)
     return command_from_dict(values) if sanitiser.replaced != before else command
+
+
+def plainly_carried(values: dict[str, Any]) -> bool:
+    """True where the sanitiser's walk would change nothing and refuse nothing, found from the
+    command's JSON (C code) instead of walking every value: no surrogate anywhere (UTF-8 cannot
+    encode one) and too few brackets, even counting those inside texts, to nest deeper than the
+    walk allows. False only means "walk it"."""
+    try:
+        text = json.dumps(values, ensure_ascii=False)
+        text.encode("utf-8")
+    except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+        return False
+    return text.count("{") + text.count("[") <= MAX_VALUE_DEPTH
 
 
 def environment_of(value: Any) -> str:
