@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from pushbridge.config.loader import Config, Source
 from pushbridge.domain.mapping import MappingResult, map_event
 from pushbridge.errors import (
+    ConfigError,
     ConfigurationInvalid,
     DependencyUnavailable,
     MalformedPayload,
@@ -63,6 +64,7 @@ class IngestService:
         (config.placeholders); they answer 503 configuration_invalid, the others work."""
         self._config = config
         self._unusable = dict(unusable or {})
+        self._invalid_options: dict[str, str] = {}  # source -> why its options block does not validate
         self._secrets = secrets
         self._queue = queue
         self._max_body_bytes = max_body_bytes
@@ -77,6 +79,14 @@ class IngestService:
             raise ConfigurationInvalid(
                 f"source {name!r} still has placeholder values: set {', '.join(self._unusable[name])}", source=name
             )
+        if name in self._invalid_options:
+            raise ConfigurationInvalid(self._invalid_options[name], source=name)
+        try:
+            source.options  # noqa: B018 (validated on first use, then cached on the source)
+        except ConfigError as exc:
+            # Once per container: this source answers 503 from now on, the others keep working.
+            self._invalid_options[name] = str(exc)
+            raise ConfigurationInvalid(str(exc), source=name) from None
         return source
 
     def accept_trusted(self, source_name: str, events: list[ProviderEvent]) -> IngestResult:

@@ -59,7 +59,11 @@ def service() -> IngestService:
         settings = IngestSettings.from_env()
         secrets = SecretsManagerJson(settings.signing_secret_id, max_age=settings.secrets_max_age)
         queue = SqsCommandQueue(settings.queue_url)
-        config = load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application)
+        # Each source's options are validated with its first webhook (pydantic loads then, not
+        # at cold start); an invalid block makes that source answer 503, not the whole function.
+        config = load_config(
+            settings.pushbridge_config, default_application=settings.pushwoosh_application, options="on_first_use"
+        )
         _service = IngestService(
             config, secrets, queue, max_body_bytes=settings.max_body_bytes, unusable=unusable_sources(config)
         )

@@ -18,7 +18,9 @@ def build_trusted_ingest(*, sqs_client: Any = None, queue: Any = None) -> Ingest
     from pushbridge.intake_settings import TriggerSettings
 
     settings = TriggerSettings.from_env()
-    config = load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application)
+    config = load_config(  # options validated per source on first use, as in handlers/ingest.py
+        settings.pushbridge_config, default_application=settings.pushwoosh_application, options="on_first_use"
+    )
     return IngestService(
         config,
         StaticJson({}),  # no signing secrets: nothing here arrives over the internet
