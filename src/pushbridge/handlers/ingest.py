@@ -54,7 +54,7 @@ def service() -> IngestService:
         from pushbridge.config.loader import load_config
         from pushbridge.config.placeholders import unusable_sources
         from pushbridge.domain.ingest import IngestService
-        from pushbridge.intake_settings import IngestSettings
+        from pushbridge.settings import IngestSettings
 
         settings = IngestSettings.from_env()
         secrets = SecretsManagerJson(settings.signing_secret_id, max_age=settings.secrets_max_age)
