@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -79,15 +80,25 @@ class IngestService:
             raise ConfigurationInvalid(
                 f"source {name!r} still has placeholder values: set {', '.join(self._unusable[name])}", source=name
             )
-        if name in self._invalid_options:
-            raise ConfigurationInvalid(self._invalid_options[name], source=name)
+        self._check_options(source)
+        return source
+
+    def validate_options(self) -> None:
+        """Every source's options now (SnapStart, before the snapshot: pydantic and the models
+        are then in it); an invalid block is remembered and answered as on first use."""
+        for source in self._config.sources.values():
+            with suppress(ConfigurationInvalid):
+                self._check_options(source)
+
+    def _check_options(self, source: Source) -> None:
+        if source.name in self._invalid_options:
+            raise ConfigurationInvalid(self._invalid_options[source.name], source=source.name)
         try:
             source.options  # noqa: B018 (validated on first use, then cached on the source)
         except ConfigError as exc:
             # Once per container: this source answers 503 from now on, the others keep working.
-            self._invalid_options[name] = str(exc)
-            raise ConfigurationInvalid(str(exc), source=name) from None
-        return source
+            self._invalid_options[source.name] = str(exc)
+            raise ConfigurationInvalid(str(exc), source=source.name) from None
 
     def accept_trusted(self, source_name: str, events: list[ProviderEvent]) -> IngestResult:
         """Events from inside the AWS account (EventBridge, Cognito triggers): nothing to

@@ -72,8 +72,9 @@ def service() -> IngestService:
 
 
 def _prime() -> None:
-    """SnapStart: build the service and its AWS clients before the snapshot (not the secret)."""
-    service()
+    """SnapStart: build the service, its sources' options and its AWS clients before the
+    snapshot (not the secret)."""
+    service().validate_options()  # pydantic and the options models in the snapshot, not in a webhook
     for adapter in _adapters:
         getattr(adapter, "client", None)  # reading the property builds a lazily created client
 
