@@ -236,7 +236,7 @@ def peak_rss_mib() -> float:
 def _signer() -> Any:
     """Sign as each provider does, just before the webhook is handled (as it would arrive)."""
     from pushbridge.config.loader import load_config
-    from pushbridge.intake_settings import IngestSettings
+    from pushbridge.settings import IngestSettings
     from pushbridge_dev.devtools.events import http_api_event
     from pushbridge_dev.devtools.local_secrets import load_signing_secrets
     from pushbridge_dev.devtools.samples import signed_headers

@@ -1,18 +1,18 @@
 """Environment of each function, validated once at cold start.
 
-Only handlers (and the CLI) read these; the domain gets plain values. The delivery function's
-is a plain dataclass checked here: delivery needs pydantic for nothing else, and pydantic was the largest
-part of its cold start over the baseline (issue 12). The intakes' are pydantic models
-(pushbridge/intake_settings.py): they load pydantic for the configuration anyway."""
+Only handlers (and the CLI) read these; the domain gets plain values. They are plain
+dataclasses checked here, with the messages pydantic gave when they were pydantic models:
+pydantic was the largest part of delivery's cold start over the baseline, and a good part of
+the intakes' (issue 12)."""
 
 from __future__ import annotations
 
 import os
 import re
 from collections.abc import Callable
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pushbridge.urls import require_https
 
@@ -54,24 +54,7 @@ class DeliverySettings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> DeliverySettings:
-        """The function's environment, or SettingsError naming each bad variable (in the
-        words pydantic used when this was a pydantic model)."""
-        environ = dict(os.environ if environ is None else environ)
-        values: dict[str, Any] = {}
-        problems = []
-        for field in fields(cls):
-            name = field.name.upper()
-            if name not in environ:
-                if field.default is MISSING:
-                    problems.append(f"{name}: Field required")
-                continue
-            try:
-                values[field.name] = _DELIVERY_CHECKS.get(field.name, str)(environ[name])
-            except ValueError as exc:
-                problems.append(f"{name}: {exc}")
-        if problems:
-            raise SettingsError(f"invalid environment: {'; '.join(problems)}")
-        return cls(**values)
+        return _from_env(cls, _DELIVERY_CHECKS, environ)
 
     @property
     def idempotency_ttl(self) -> int:
@@ -80,6 +63,61 @@ class DeliverySettings:
         return max(
             self.idempotency_ttl_seconds, self.queue_retention_seconds + self.dlq_retention_seconds + RETENTION_MARGIN
         )
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSettings:
+    """The webhook function's."""
+
+    queue_url: str
+    signing_secret_id: str
+    pushbridge_config: str = field(default_factory=default_config_path)
+    pushwoosh_application: str | None = None
+    max_body_bytes: int = 1024 * 1024  # 1 KiB..6 MiB (Lambda's payload limit)
+    secrets_max_age: int = 300  # >= 0
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> IngestSettings:
+        return _from_env(cls, _INGEST_CHECKS, environ)
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerSettings:
+    """The intakes that are not webhooks (EventBridge, Cognito): a queue, the configuration."""
+
+    queue_url: str
+    pushbridge_config: str = field(default_factory=default_config_path)
+    pushwoosh_application: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> TriggerSettings:
+        return _from_env(cls, {}, environ)
+
+
+_Settings = TypeVar("_Settings")
+
+
+def _from_env(
+    cls: type[_Settings], checks: dict[str, Callable[[str], Any]], environ: dict[str, str] | None
+) -> _Settings:
+    """The function's environment, or SettingsError naming each bad variable (in the words
+    pydantic used when these were pydantic models). A field without a check is a string."""
+    environ = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    problems = []
+    for setting in fields(cls):
+        name = setting.name.upper()
+        if name not in environ:
+            if setting.default is MISSING and setting.default_factory is MISSING:
+                problems.append(f"{name}: Field required")
+            continue
+        try:
+            values[setting.name] = checks.get(setting.name, str)(environ[name])
+        except ValueError as exc:
+            problems.append(f"{name}: {exc}")
+    if problems:
+        raise SettingsError(f"invalid environment: {'; '.join(problems)}")
+    return cls(**values)
 
 
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.0*)?")
@@ -137,4 +175,8 @@ _DELIVERY_CHECKS: dict[str, Callable[[str], Any]] = {
     "dlq_retention_seconds": _integer(ge=60),
     "secrets_max_age": _integer(ge=0),
     "delivery_concurrency": _integer(ge=1, le=10),
+}
+_INGEST_CHECKS: dict[str, Callable[[str], Any]] = {
+    "max_body_bytes": _integer(ge=1024, le=6 * 1024 * 1024),
+    "secrets_max_age": _integer(ge=0),
 }

@@ -142,3 +142,47 @@ def test_delivery_never_loads_pydantic(delivery):
     assert delivery["answer"] == {"batchItemFailures": []}
     assert _loaded(delivery["loaded"], "pydantic") == []
     assert _loaded(delivery["loaded"], "pydantic_core") == []
+
+
+def test_the_first_webhook_validates_no_provider_options(ingest):
+    """Options are validated with their source's first use (issue 12): a Stripe webhook on the
+    shipped configuration (apple, googleplay, okta, kinde, hmac have options) loads none."""
+    assert ingest["answer"]["statusCode"] == 202
+    assert _loaded(ingest["loaded"], "pushbridge.providers.options") == []
+
+
+# Every provider module, the intakes' settings, then the configuration as the intakes load it
+# and the placeholder check. Only the configuration schema (pushbridge.config.schema, the next
+# step of issue 12) still loads pydantic; nothing before it may, and nothing may validate options.
+PYDANTIC_FREE_INTAKE = r"""
+import json, sys
+from importlib import import_module
+from pushbridge.providers import _WHERE
+for where in _WHERE.values():
+    import_module("pushbridge.providers." + where.partition(":")[0])
+from pushbridge.settings import IngestSettings, TriggerSettings
+settings = IngestSettings.from_env(); TriggerSettings.from_env()
+before_config = sorted(sys.modules)
+from pushbridge.config.loader import load_config
+from pushbridge.config.placeholders import unusable_sources
+config = load_config(sys.argv[1], default_application=settings.pushwoosh_application, options="on_first_use")
+unusable = unusable_sources(config)
+print(json.dumps({"before_config": before_config, "loaded": sorted(sys.modules), "unusable": sorted(unusable)}))
+"""
+
+
+def test_the_intakes_load_pydantic_for_nothing_but_the_configuration_schema():
+    env = {
+        "PATH": "/usr/bin:/bin", "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", "QUEUE_URL": "q", "SIGNING_SECRET_ID": "s",
+        "PUSHWOOSH_APPLICATION": "ABCDE-12345",
+    }  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", PYDANTIC_FREE_INTAKE, str(ROOT / "src" / "pushbridge.yaml")],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert _loaded(result["before_config"], "pushbridge.providers.apple") != []  # it did import them
+    assert _loaded(result["before_config"], "pydantic") == []
+    assert _loaded(result["before_config"], "pydantic_core") == []
+    assert result["unusable"] == ["apple", "googleplay", "kinde"]
+    assert _loaded(result["loaded"], "pushbridge.providers.options") == []

@@ -90,6 +90,7 @@ def test_ingest_primes_before_the_snapshot_and_refreshes_after_restore(aws, monk
     assert handler._service is not None
     assert [type(a).__name__ for a in handler._adapters] == ["SecretsManagerJson", "SqsCommandQueue"]
     assert handler._adapters[1]._client is not None
+    assert "options" in vars(handler._service._config.sources["okta"])  # validated: pydantic is in it
     assert sum(calls.values()) == 0
     assert len(snapshot_restore_py.get_after_restore()) == 1
 

@@ -1,10 +1,10 @@
-"""Delivery's environment, read without pydantic, says what is wrong as the pydantic model did."""
+"""Each function's environment, read without pydantic, says what is wrong as the pydantic models did."""
 
 from __future__ import annotations
 
 import pytest
 
-from pushbridge.settings import DeliverySettings, SettingsError
+from pushbridge.settings import DeliverySettings, IngestSettings, SettingsError, TriggerSettings, default_config_path
 
 BASE = {"DLQ_URL": "q", "IDEMPOTENCY_TABLE": "t", "PUSHWOOSH_SECRET_ID": "s"}
 
@@ -61,4 +61,40 @@ def test_values_read_as_before(env, value):
 def test_errors_name_each_variable_as_before(env, message):
     with pytest.raises(SettingsError) as info:
         DeliverySettings.from_env(env)
+    assert str(info.value) == f"invalid environment: {message}"
+
+
+INGEST = {"QUEUE_URL": "q", "SIGNING_SECRET_ID": "s"}
+
+
+def test_intake_defaults():
+    settings = IngestSettings.from_env(INGEST | {"OTHER": "ignored"})
+    assert (settings.queue_url, settings.signing_secret_id, settings.pushwoosh_application) == ("q", "s", None)
+    assert (settings.pushbridge_config, settings.max_body_bytes, settings.secrets_max_age) == (
+        default_config_path(), 1024 * 1024, 300,
+    )  # fmt: skip
+    trigger = TriggerSettings.from_env({"QUEUE_URL": "q", "PUSHBRIDGE_CONFIG": "/x.yaml"})
+    assert (trigger.queue_url, trigger.pushbridge_config, trigger.pushwoosh_application) == ("q", "/x.yaml", None)
+    assert IngestSettings.from_env(INGEST | {"MAX_BODY_BYTES": " 2048.0 "}).max_body_bytes == 2048
+
+
+# Each message as the pydantic models (pydantic 2.14) worded them.
+@pytest.mark.parametrize(
+    ("settings", "env", "message"),
+    [
+        (IngestSettings, {}, "QUEUE_URL: Field required; SIGNING_SECRET_ID: Field required"),
+        (TriggerSettings, {"SIGNING_SECRET_ID": "s"}, "QUEUE_URL: Field required"),
+        (IngestSettings, INGEST | {"MAX_BODY_BYTES": "1023"},
+         "MAX_BODY_BYTES: Input should be greater than or equal to 1024"),
+        (IngestSettings, INGEST | {"MAX_BODY_BYTES": str(6 * 1024 * 1024 + 1)},
+         "MAX_BODY_BYTES: Input should be less than or equal to 6291456"),
+        (IngestSettings, INGEST | {"MAX_BODY_BYTES": "1 MB"},
+         "MAX_BODY_BYTES: Input should be a valid integer, unable to parse string as an integer"),
+        (IngestSettings, {"QUEUE_URL": "q", "SECRETS_MAX_AGE": "-1"},
+         "SIGNING_SECRET_ID: Field required; SECRETS_MAX_AGE: Input should be greater than or equal to 0"),
+    ],
+)  # fmt: skip
+def test_intake_errors_name_each_variable_as_before(settings, env, message):
+    with pytest.raises(SettingsError) as info:
+        settings.from_env(env)
     assert str(info.value) == f"invalid environment: {message}"

@@ -3,14 +3,20 @@ mistake with the key that holds it (``sources.stripe.rules.2.post_event.event: .
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pushbridge.config import built, quick
 from pushbridge.config.model import EventNames, Expr, FileSpec, Rule, SourceSpec
 from pushbridge.errors import ConfigError
 from pushbridge.providers import PROVIDERS, Provider
+
+# When each source's `options:` are validated: at load ("eager": `pushbridge check`, the dev
+# server, the tests), or on the source's first use ("on_first_use": the Lambda intakes, whose
+# cold start then loads no pydantic for options, and where a bad block fails only its source).
+OptionsValidation = Literal["eager", "on_first_use"]
 
 
 @dataclass(frozen=True)
@@ -25,11 +31,18 @@ class Source:
     hwid: Expr | None
     event_type: Expr | None
     rules: tuple[tuple[str, Rule], ...]  # (stable rule name, rule)
-    options: Any = None  # the provider's options model, validated
+    raw_options: dict[str, Any] = field(default_factory=dict)  # as the user wrote them
     event_names: EventNames = "lifecycle"
     sandbox: bool = False
     reuse_stored_hwid: bool = False
     environment: Expr | None = None  # the provider's environment path, compiled
+    origin: str = "pushbridge.yaml"  # the file, for the options' error messages
+
+    @cached_property  # a frozen dataclass without slots: cached in the instance's __dict__
+    def options(self) -> Any:
+        """The provider's options model, validated on first access; ConfigError (not cached:
+        IngestService remembers the failure) if the block is invalid."""
+        return _options(self.origin, self.name, self.provider, self.raw_options)
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,9 @@ class Config:
     sources: dict[str, Source]
 
 
-def load_config(path: str | Path, *, default_application: str | None = None) -> Config:
+def load_config(
+    path: str | Path, *, default_application: str | None = None, options: OptionsValidation = "eager"
+) -> Config:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -45,11 +60,17 @@ def load_config(path: str | Path, *, default_application: str | None = None) -> 
         raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from None
     data = built.read(path, text)  # the build's JSON of this very text (an artifact), if any
     if data is None:
-        return parse_config(text, origin=str(path), default_application=default_application)
-    return config_from_data(data, origin=str(path), default_application=default_application)
+        return parse_config(text, origin=str(path), default_application=default_application, options=options)
+    return config_from_data(data, origin=str(path), default_application=default_application, options=options)
 
 
-def parse_config(text: str, *, origin: str = "pushbridge.yaml", default_application: str | None = None) -> Config:
+def parse_config(
+    text: str,
+    *,
+    origin: str = "pushbridge.yaml",
+    default_application: str | None = None,
+    options: OptionsValidation = "eager",
+) -> Config:
     import yaml  # here, not at the top: a built artifact reads its configuration from JSON
 
     try:
@@ -60,10 +81,12 @@ def parse_config(text: str, *, origin: str = "pushbridge.yaml", default_applicat
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""
         raise ConfigError(f"{origin}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    return config_from_data(raw, origin=origin, default_application=default_application)
+    return config_from_data(raw, origin=origin, default_application=default_application, options=options)
 
 
-def config_from_data(raw: Any, *, origin: str, default_application: str | None = None) -> Config:
+def config_from_data(
+    raw: Any, *, origin: str, default_application: str | None = None, options: OptionsValidation = "eager"
+) -> Config:
     """The parsed file's data (from YAML, or the build's JSON of it) -> the validated Config."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{origin}: expected a mapping with `sources:` at the top")
@@ -78,12 +101,6 @@ def config_from_data(raw: Any, *, origin: str, default_application: str | None =
             raise ConfigError(f"{where}.provider: unknown provider {source.provider!r} (known: {known})")
         application = source.application or parsed.application or default_application
         rules = _merge_rules(where, name, provider, source)
-        options = _options(origin, name, provider, source.options)
-        if application is None and any(rule.spec.application is None for _, rule in rules):
-            raise ConfigError(
-                f"{where}: no Pushwoosh application code; set `application:` at the top of the file "
-                "or on this source, or the PUSHWOOSH_APPLICATION environment variable"
-            )
         sources[name] = Source(
             name=name,
             provider=provider,
@@ -93,12 +110,20 @@ def config_from_data(raw: Any, *, origin: str, default_application: str | None =
             hwid=source.hwid or _default_path(provider.hwid),
             event_type=source.event_type or _default_path(provider.event_type),
             rules=tuple(rules),
-            options=options,
+            raw_options=source.options,
             event_names=source.event_names,
             sandbox=source.sandbox,
             reuse_stored_hwid=source.reuse_stored_hwid,
             environment=_default_path(provider.environment),
+            origin=origin,
         )
+        if options == "eager":
+            sources[name].options  # noqa: B018 (validates now; ConfigError names the key)
+        if application is None and any(rule.spec.application is None for _, rule in rules):
+            raise ConfigError(
+                f"{where}: no Pushwoosh application code; set `application:` at the top of the file "
+                "or on this source, or the PUSHWOOSH_APPLICATION environment variable"
+            )
     return Config(sources=sources)
 
 
@@ -115,14 +140,15 @@ def _validated_file(raw: dict[str, Any], origin: str) -> FileSpec:
 
 
 def _options(origin: str, source_name: str, provider: Provider, options: dict[str, Any]) -> Any:
-    if provider.options is None:
+    model = provider.options_model()
+    if model is None:
         if options:
             raise ConfigError(f"{origin}: sources.{source_name}.options: provider {provider.name!r} takes no options")
         return None
     from pydantic import ValidationError
 
     try:
-        return provider.options.model_validate(options)
+        return model.model_validate(options)
     except ValidationError as exc:
         raise ConfigError(_describe(origin, exc, key_prefix=f"sources.{source_name}.options.")) from None
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel
-
 from pushbridge.config.loader import Config, Source
 
 APPLICATION_PATTERN = re.compile(r"^[A-Z0-9]{5}-[A-Z0-9]{5}$")
@@ -40,9 +38,9 @@ def placeholder_keys(source: Source) -> list[str]:
     keys = []
     if is_placeholder_application(source.application):
         keys.append(f"sources.{source.name}.application (or the top-level application / PushwooshApplication)")
-    if isinstance(source.options, BaseModel):
-        options = source.options.model_dump(mode="json", exclude_defaults=True)
-        keys += [f"sources.{source.name}.options.{key}" for key in _placeholders(options)]
+    # The block as written, not the validated model: this runs at cold start, where options
+    # are validated on first use (and an invalid block is reported there, not here).
+    keys += [f"sources.{source.name}.options.{key}" for key in _placeholders(source.raw_options)]
     return keys
 
 

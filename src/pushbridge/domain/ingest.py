@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pushbridge.config.loader import Config, Source
 from pushbridge.domain.mapping import MappingResult, map_event
 from pushbridge.errors import (
+    ConfigError,
     ConfigurationInvalid,
     DependencyUnavailable,
     MalformedPayload,
@@ -63,6 +65,7 @@ class IngestService:
         (config.placeholders); they answer 503 configuration_invalid, the others work."""
         self._config = config
         self._unusable = dict(unusable or {})
+        self._invalid_options: dict[str, str] = {}  # source -> why its options block does not validate
         self._secrets = secrets
         self._queue = queue
         self._max_body_bytes = max_body_bytes
@@ -77,7 +80,25 @@ class IngestService:
             raise ConfigurationInvalid(
                 f"source {name!r} still has placeholder values: set {', '.join(self._unusable[name])}", source=name
             )
+        self._check_options(source)
         return source
+
+    def validate_options(self) -> None:
+        """Every source's options now (SnapStart, before the snapshot: pydantic and the models
+        are then in it); an invalid block is remembered and answered as on first use."""
+        for source in self._config.sources.values():
+            with suppress(ConfigurationInvalid):
+                self._check_options(source)
+
+    def _check_options(self, source: Source) -> None:
+        if source.name in self._invalid_options:
+            raise ConfigurationInvalid(self._invalid_options[source.name], source=source.name)
+        try:
+            source.options  # noqa: B018 (validated on first use, then cached on the source)
+        except ConfigError as exc:
+            # Once per container: this source answers 503 from now on, the others keep working.
+            self._invalid_options[source.name] = str(exc)
+            raise ConfigurationInvalid(str(exc), source=source.name) from None
 
     def accept_trusted(self, source_name: str, events: list[ProviderEvent]) -> IngestResult:
         """Events from inside the AWS account (EventBridge, Cognito triggers): nothing to

@@ -44,7 +44,7 @@ def service() -> IngestService:
     if _service is None:
         from pushbridge.adapters.command_queue import SqsCommandQueue
         from pushbridge.handlers.trusted_intake import build_trusted_ingest
-        from pushbridge.intake_settings import TriggerSettings
+        from pushbridge.settings import TriggerSettings
 
         _queue = SqsCommandQueue(TriggerSettings.from_env().queue_url)
         _service = build_trusted_ingest(queue=_queue)

@@ -54,12 +54,16 @@ def service() -> IngestService:
         from pushbridge.config.loader import load_config
         from pushbridge.config.placeholders import unusable_sources
         from pushbridge.domain.ingest import IngestService
-        from pushbridge.intake_settings import IngestSettings
+        from pushbridge.settings import IngestSettings
 
         settings = IngestSettings.from_env()
         secrets = SecretsManagerJson(settings.signing_secret_id, max_age=settings.secrets_max_age)
         queue = SqsCommandQueue(settings.queue_url)
-        config = load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application)
+        # Each source's options are validated with its first webhook (pydantic loads then, not
+        # at cold start); an invalid block makes that source answer 503, not the whole function.
+        config = load_config(
+            settings.pushbridge_config, default_application=settings.pushwoosh_application, options="on_first_use"
+        )
         _service = IngestService(
             config, secrets, queue, max_body_bytes=settings.max_body_bytes, unusable=unusable_sources(config)
         )
@@ -68,8 +72,9 @@ def service() -> IngestService:
 
 
 def _prime() -> None:
-    """SnapStart: build the service and its AWS clients before the snapshot (not the secret)."""
-    service()
+    """SnapStart: build the service, its sources' options and its AWS clients before the
+    snapshot (not the secret)."""
+    service().validate_options()  # pydantic and the options models in the snapshot, not in a webhook
     for adapter in _adapters:
         getattr(adapter, "client", None)  # reading the property builds a lazily created client
 

@@ -15,10 +15,12 @@ def build_trusted_ingest(*, sqs_client: Any = None, queue: Any = None) -> Ingest
     from pushbridge.config.loader import load_config
     from pushbridge.config.placeholders import unusable_sources
     from pushbridge.domain.ingest import IngestService
-    from pushbridge.intake_settings import TriggerSettings
+    from pushbridge.settings import TriggerSettings
 
     settings = TriggerSettings.from_env()
-    config = load_config(settings.pushbridge_config, default_application=settings.pushwoosh_application)
+    config = load_config(  # options validated per source on first use, as in handlers/ingest.py
+        settings.pushbridge_config, default_application=settings.pushwoosh_application, options="on_first_use"
+    )
     return IngestService(
         config,
         StaticJson({}),  # no signing secrets: nothing here arrives over the internet

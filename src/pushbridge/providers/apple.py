@@ -22,32 +22,18 @@ from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import TYPE_CHECKING, Any
 
 from pushbridge.errors import MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
 from pushbridge.providers import lifecycle as L
-from pushbridge.providers.base import Headers, Provider, parse_json_object
+from pushbridge.providers.base import Headers, Provider, options_reexport, parse_json_object
 
-Environment = Literal["Production", "Sandbox"]
+if TYPE_CHECKING:
+    from pushbridge.providers.options import AppleEnvironment as Environment
+    from pushbridge.providers.options import AppleOptions
 
-
-class AppleOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    bundle_id: str
-    app_apple_id: int | None = Field(default=None, description="Needed for Production notifications")
-    environments: tuple[Environment, ...] = ("Production", "Sandbox")
-    online_checks: bool = Field(default=False, description="OCSP revocation checks against Apple (adds latency)")
-    root_certificates: tuple[str, ...] = Field(default=(), description="DER files; default: Apple Root CA - G3")
-
-    @model_validator(mode="after")
-    def _production_needs_the_app_id(self) -> AppleOptions:
-        if "Production" in self.environments and self.app_apple_id is None:
-            raise ValueError("app_apple_id is required to accept Production notifications")
-        return self
+__getattr__ = options_reexport(__name__, "AppleOptions")
 
 
 @cache
@@ -227,6 +213,6 @@ PROVIDER = Provider(
     # Set appAccountToken (a UUID) to your user's id when the app starts the purchase.
     user_id="transaction.appAccountToken",
     secret="none",
-    options=AppleOptions,
+    options="pushbridge.providers.options:AppleOptions",
     docs="https://developer.apple.com/documentation/appstoreservernotifications",
 )

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, Literal
 
 from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
@@ -82,8 +83,10 @@ class Provider:
     # "none" where the proof is a public-key signature (JWKS, x5c), "optional" where a stored
     # secret serves something else (Google Play: the Play Developer API key for the user lookup).
     secret: Literal["required", "optional", "none"] = "required"
-    # The pydantic model of the source's `options:` (bundle id, JWKS URL, header names...).
-    options: type[BaseModel] | None = None
+    # The pydantic model of the source's `options:` (bundle id, JWKS URL, header names...), as
+    # "module:attribute": imported when the options are first validated, so that importing a
+    # provider does not load pydantic (issue 12). options_model() is the class.
+    options: str | None = None
     challenge: Challenge | None = None
     # False for intakes that are not webhooks (Cognito triggers): never reachable over HTTP.
     http: bool = True
@@ -96,6 +99,29 @@ class Provider:
     # "$RCAnonymousID:"): such events are skipped (EventsSkipped{reason=anonymous_user}).
     # Placeholders (unknown, anonymous, null, undefined) are skipped for every provider.
     anonymous_user: tuple[str, ...] = ()
+
+    def options_model(self) -> type[BaseModel] | None:
+        if self.options is None:
+            return None
+        module, _, attribute = self.options.partition(":")
+        model: type[BaseModel] = getattr(import_module(module), attribute)
+        return model
+
+
+OPTIONS_MODULE = "pushbridge.providers.options"
+
+
+def options_reexport(module: str, *names: str) -> Callable[[str], Any]:
+    """A provider module's ``__getattr__`` (PEP 562) that keeps its options model importable
+    under the old name (``pushbridge.providers.apple.AppleOptions``) without loading pydantic
+    when the provider itself is imported."""
+
+    def __getattr__(name: str) -> Any:
+        if name in names:
+            return getattr(import_module(OPTIONS_MODULE), name)
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__
 
 
 # --- shared checks ---------------------------------------------------------------------------

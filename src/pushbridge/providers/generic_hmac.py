@@ -14,10 +14,9 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING
 
 import jmespath
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pushbridge.errors import MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
@@ -28,39 +27,24 @@ from pushbridge.providers.base import (
     check_timestamp,
     event_time,
     keys_from_secrets,
+    options_reexport,
     parse_int,
     parse_json_object,
     require_header,
     utf8_key,
 )
 
+if TYPE_CHECKING:
+    from pushbridge.providers.options import GenericHmacOptions
 
-class GenericHmacOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+__getattr__ = options_reexport(__name__, "GenericHmacOptions")
 
-    signature_header: str = "X-Signature"
-    algorithm: Literal["sha256", "sha1", "sha512"] = "sha256"
-    encoding: Literal["hex", "base64"] = "hex"
-    prefix: str = Field(default="", description='e.g. "sha256=" (GitHub)')
-    timestamp_header: str | None = Field(default=None, description="unix seconds; enables the replay window")
-    signed_content: str = Field(default="{body}", description="template over {timestamp} and {body}")
-    event_id: str = Field(default="id", description="JMESPath to the event id (else a hash of the body)")
-    event_type: str = Field(default="type", description="JMESPath to the event type")
-    event_time: str | None = Field(default=None, description="JMESPath to the event time (unix s or ISO 8601)")
 
-    @model_validator(mode="after")
-    def _consistent(self) -> GenericHmacOptions:
-        if self.signed_content.count("{body}") != 1:
-            raise ValueError("signed_content must contain {body} exactly once")
-        if "{timestamp}" in self.signed_content and not self.timestamp_header:
-            raise ValueError("signed_content uses {timestamp}: set timestamp_header")
-        for name in ("event_id", "event_type", "event_time"):
-            if (path := getattr(self, name)) is not None:
-                try:
-                    jmespath.compile(path)
-                except jmespath.exceptions.JMESPathError as exc:
-                    raise ValueError(f"{name}: invalid JMESPath expression {path!r}: {exc}") from None
-        return self
+def _defaults() -> GenericHmacOptions:
+    """For calls without options (tools, tests); a configured source always has its model."""
+    from pushbridge.providers.options import GenericHmacOptions
+
+    return GenericHmacOptions()
 
 
 def _signed(options: GenericHmacOptions, body: bytes, timestamp: str) -> bytes:
@@ -78,7 +62,7 @@ def verify(
     body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float,
     options: GenericHmacOptions | None = None,
 ) -> None:  # fmt: skip
-    options = options or GenericHmacOptions()
+    options = options or _defaults()
     presented = require_header(headers, options.signature_header)
     if options.encoding == "hex":
         presented = presented[: len(options.prefix)] + presented[len(options.prefix) :].lower()
@@ -93,7 +77,7 @@ def verify(
 
 
 def sign(body: bytes, secret: str, *, now: int, options: GenericHmacOptions | None = None) -> dict[str, str]:
-    options = options or GenericHmacOptions()
+    options = options or _defaults()
     headers = {options.signature_header: _digest(options, utf8_key(secret), _signed(options, body, str(now))).decode()}
     if options.timestamp_header:
         headers[options.timestamp_header] = str(now)
@@ -103,7 +87,7 @@ def sign(body: bytes, secret: str, *, now: int, options: GenericHmacOptions | No
 def parse(
     body: bytes, headers: Headers, *, options: GenericHmacOptions | None = None, verified=None
 ) -> list[ProviderEvent]:
-    options = options or GenericHmacOptions()
+    options = options or _defaults()
     payload = parse_json_object(body)
     event_type = jmespath.search(options.event_type, payload)
     if not isinstance(event_type, str) or not event_type:
@@ -123,6 +107,6 @@ PROVIDER = Provider(
     sign=sign,
     user_id="user_id",
     hwid="hwid",
-    options=GenericHmacOptions,
+    options="pushbridge.providers.options:GenericHmacOptions",
     docs="README.md, Providers: generic HMAC",
 )

@@ -26,20 +26,15 @@ import json
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-from pydantic import BaseModel, ConfigDict, field_validator
 
 from pushbridge.adapters.http import get_json, shared_pool
 from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
 from pushbridge.providers import lifecycle as L
-from pushbridge.providers.base import Headers, Provider, parse_json_object, require_header
-from pushbridge.urls import require_https
+from pushbridge.providers.base import Headers, Provider, options_reexport, parse_json_object, require_header
 
-GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
-PLAY_API_URL = "https://androidpublisher.googleapis.com"
 _ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 CERTS_REFRESH_COOLDOWN = 30.0
 
@@ -53,21 +48,10 @@ SUBSCRIPTION_TYPES = {
 ONE_TIME_TYPES = {1: "ONE_TIME_PRODUCT_PURCHASED", 2: "ONE_TIME_PRODUCT_CANCELED"}
 
 
-class GooglePlayOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+if TYPE_CHECKING:
+    from pushbridge.providers.options import GooglePlayOptions
 
-    audience: str  # the push subscription's audience (by default its endpoint URL)
-    service_account_email: str  # the push subscription's service account
-    package_name: str | None = None  # when set, notifications for other packages are refused
-    lookup_user: bool = True  # read obfuscatedAccountId from the Play Developer API
-    certs_url: str = GOOGLE_CERTS_URL
-    api_url: str = PLAY_API_URL
-
-    @field_validator("certs_url", "api_url")
-    @classmethod
-    def _https(cls, url: str, info) -> str:
-        # The certificates decide what is verified; the API gets our access token.
-        return require_https(url, what=f"options.{info.field_name}")
+__getattr__ = options_reexport(__name__, "GooglePlayOptions")
 
 
 class _Certs:
@@ -292,6 +276,6 @@ PROVIDER = Provider(
     # A purchase by a license tester: testPurchase (subscriptions v2) or purchaseType 0.
     environment="(purchase.testPurchase != null || purchase.purchaseType == `0`) && 'sandbox' || 'production'",
     secret="optional",  # the proof is Google's OIDC token; a stored secret is the lookup's key
-    options=GooglePlayOptions,
+    options="pushbridge.providers.options:GooglePlayOptions",
     docs="https://developer.android.com/google/play/billing/rtdn-reference",
 )

@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
-from urllib.parse import urlparse
-
-from pydantic import BaseModel, ConfigDict, model_validator
+from typing import TYPE_CHECKING, Any
 
 from pushbridge.errors import DependencyUnavailable, MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
-from pushbridge.providers.base import Headers, Provider, iso_time
+from pushbridge.providers.base import Headers, Provider, iso_time, options_reexport
 
 ALGORITHMS = ["RS256"]  # never from the token: no "none", no HMAC-with-the-public-key
 # An unknown kid refreshes the JWKS at most this often, so that forged tokens cannot make us
@@ -32,35 +29,10 @@ REFRESH_COOLDOWN = 30.0
 _clients: dict[str, Any] = {}
 
 
-class KindeOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+if TYPE_CHECKING:
+    from pushbridge.providers.options import KindeOptions
 
-    domain: str | None = None  # myapp.kinde.com (or your custom domain)
-    jwks_url: str | None = None  # instead of domain
-    # The tokens' `iss`: by default https://<domain>, or the scheme and host of jwks_url.
-    issuer: str | None = None
-
-    @model_validator(mode="after")
-    def _one_source_of_keys(self) -> KindeOptions:
-        if bool(self.domain) == bool(self.jwks_url):
-            raise ValueError("set exactly one of domain (myapp.kinde.com) and jwks_url")
-        url = urlparse(self.url)
-        if url.scheme != "https" and url.hostname not in ("127.0.0.1", "localhost"):
-            raise ValueError("the JWKS must be fetched over https")
-        return self
-
-    @property
-    def url(self) -> str:
-        return self.jwks_url or f"https://{self.domain}/.well-known/jwks"
-
-    @property
-    def expected_issuer(self) -> str:
-        if self.issuer:
-            return self.issuer
-        if self.domain:
-            return f"https://{self.domain}"
-        url = urlparse(self.url)
-        return f"{url.scheme}://{url.netloc}"
+__getattr__ = options_reexport(__name__, "KindeOptions")
 
 
 def _client(url: str) -> Any:
@@ -156,6 +128,6 @@ PROVIDER = Provider(
     # the backend. A source that keeps one there sets `hwid:`.
     hwid=None,
     secret="none",
-    options=KindeOptions,
+    options="pushbridge.providers.options:KindeOptions",
     docs="https://docs.kinde.com/integrate/webhooks/add-manage-webhooks",
 )

@@ -16,19 +16,31 @@ Sources checked:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING, Any
 
 from pushbridge.errors import MalformedPayload, SignatureInvalid
 from pushbridge.models.event import ProviderEvent
-from pushbridge.providers.base import Headers, Provider, check_authorization, iso_time, parse_json_object
+from pushbridge.providers.base import (
+    Headers,
+    Provider,
+    check_authorization,
+    iso_time,
+    options_reexport,
+    parse_json_object,
+)
+
+if TYPE_CHECKING:
+    from pushbridge.providers.options import OktaOptions
+
+__getattr__ = options_reexport(__name__, "OktaOptions")
 
 
-class OktaOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _auth_header(options: OktaOptions | None) -> str:
+    if options is None:  # tools and tests; a configured source always has its model
+        from pushbridge.providers.options import OktaOptions
 
-    auth_header: str = "Authorization"  # the "Authentication field" set on the event hook
+        options = OktaOptions()
+    return options.auth_header
 
 
 def verify(
@@ -40,11 +52,11 @@ def verify(
     now: float,
     options: OktaOptions | None = None,
 ) -> None:
-    check_authorization(headers, secrets, (options or OktaOptions()).auth_header)
+    check_authorization(headers, secrets, _auth_header(options))
 
 
 def challenge(headers: Headers, secrets: Sequence[str], *, options: OktaOptions | None = None) -> dict[str, Any]:
-    check_authorization(headers, secrets, (options or OktaOptions()).auth_header)
+    check_authorization(headers, secrets, _auth_header(options))
     value = headers.get("X-Okta-Verification-Challenge")
     if not value:
         raise SignatureInvalid("missing X-Okta-Verification-Challenge header")
@@ -52,7 +64,7 @@ def challenge(headers: Headers, secrets: Sequence[str], *, options: OktaOptions 
 
 
 def sign(body: bytes, secret: str, *, now: int, options: OktaOptions | None = None) -> dict[str, str]:
-    return {(options or OktaOptions()).auth_header: secret}
+    return {_auth_header(options): secret}
 
 
 def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list[ProviderEvent]:
@@ -101,7 +113,7 @@ PROVIDER = Provider(
     # The user is the target of lifecycle events and the actor of session events. An unknown
     # username comes as id "unknown": the common placeholder list skips it (EventsSkipped).
     user_id="(target[?type=='User'] | [0].id) || actor.id",
-    options=OktaOptions,
+    options="pushbridge.providers.options:OktaOptions",
     challenge=challenge,
     docs="https://developer.okta.com/docs/concepts/event-hooks/",
 )
