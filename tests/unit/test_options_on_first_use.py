@@ -26,7 +26,7 @@ sources:
   apple: {provider: apple, options: {bundle_id: com.acme.app, environments: [Production]}}
   paddle: {provider: paddle, options: {secret_header: X}}
 """
-APPLE_MESSAGE = "my.yaml: sources.apple.options.: app_apple_id is required to accept Production notifications"
+APPLE_MESSAGE = "my.yaml: sources.apple.options: app_apple_id is required to accept Production notifications"
 PADDLE_MESSAGE = "my.yaml: sources.paddle.options: provider 'paddle' takes no options"
 
 
@@ -53,7 +53,7 @@ def test_on_first_use_loads_and_each_source_fails_alone_with_the_same_message():
         with pytest.raises(ConfigurationInvalid) as caught:
             service.source(name)
         assert (str(caught.value), caught.value.source, caught.value.reason) == (
-            message, name, "configuration_invalid",
+            message.removeprefix("my.yaml: "), name, "configuration_invalid",
         )  # fmt: skip
         with pytest.raises(ConfigError, match="^" + message):  # the source itself, for tools
             config.sources[name].options  # noqa: B018
@@ -88,7 +88,7 @@ def test_options_are_validated_once_per_container(valid):
         if valid:
             assert service.source("backend").options.valid
         else:
-            with pytest.raises(ConfigurationInvalid, match="sources.backend.options.: not valid"):
+            with pytest.raises(ConfigurationInvalid, match="sources.backend.options: not valid"):
                 service.source("backend")
     assert CountingOptions.validations == 1
 

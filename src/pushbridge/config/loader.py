@@ -190,7 +190,8 @@ def _default_path(path: str | None) -> Expr | None:
 def _describe(origin: str, exc: Any, key_prefix: str = "") -> str:
     lines = []
     for error in exc.errors(include_url=False):
-        key = key_prefix + ".".join(str(part) for part in error["loc"]) or "(top level)"
+        # A model-level validator's error has no field: its key is the options block itself.
+        key = (key_prefix + ".".join(str(part) for part in error["loc"])).rstrip(".") or "(top level)"
         message = error["msg"].removeprefix("Value error, ")
         lines.append(f"{origin}: {key}: {message}")
     return "\n".join(lines)

@@ -97,8 +97,9 @@ class IngestService:
             source.options  # noqa: B018 (validated on first use, then cached on the source)
         except ConfigError as exc:
             # Once per container: this source answers 503 from now on, the others keep working.
-            self._invalid_options[source.name] = str(exc)
-            raise ConfigurationInvalid(str(exc), source=source.name) from None
+            # The answer names the keys, as for placeholders, not the function's file path.
+            self._invalid_options[source.name] = str(exc).replace(f"{source.origin}: ", "")
+            raise ConfigurationInvalid(self._invalid_options[source.name], source=source.name) from None
 
     def accept_trusted(self, source_name: str, events: list[ProviderEvent]) -> IngestResult:
         """Events from inside the AWS account (EventBridge, Cognito triggers): nothing to
