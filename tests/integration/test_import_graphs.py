@@ -161,6 +161,14 @@ def test_the_first_webhook_never_loads_pydantic(ingest):
     assert _loaded(ingest["loaded"], "pushbridge.config.schema") == []
 
 
+def test_the_first_webhook_never_loads_pyopenssl(ingest):
+    """pyOpenSSL is installed for Apple's library; botocore would import it (and cryptography's
+    X.509) on every cold start to build the standard SSLContext (handlers/__init__.py)."""
+    assert ingest["answer"]["statusCode"] == 202
+    for module in ("OpenSSL", "cryptography"):
+        assert _loaded(ingest["loaded"], module) == [], module
+
+
 # Every provider module, the intakes' settings, then the configuration as the intakes load it
 # and the placeholder check: none loads pydantic, and nothing validates options.
 PYDANTIC_FREE_INTAKE = r"""
