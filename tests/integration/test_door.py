@@ -109,3 +109,13 @@ def test_a_one_command_message_whose_values_say_commands_is_delivered_not_parked
     assert stack.post("auth0", _body(record), HEADERS)[0] == 202
     stack.drain()
     assert len(pushwoosh.calls()) == 1 and stack.dead_letters() == []
+
+
+def test_an_event_nested_near_the_parsers_limit_is_a_400_never_a_500(stack):
+    """Wherever json.loads still parses the body, the depth check answers, not a RecursionError
+    of a later JSON encoding (plainly_carried's json.dumps runs deeper in the stack)."""
+    body = json.dumps(_login(1, connection="DEEP"))
+    for depth in range(880, 1000, 1):
+        deep = body.replace('"DEEP"', '{"k": ' * depth + '"leaf"' + "}" * depth).encode()
+        status, answer = stack.post("auth0", deep, HEADERS)
+        assert status == 400, (depth, status, answer)

@@ -3,6 +3,7 @@ where the walk would change nothing and refuse nothing."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from hypothesis import given, settings
@@ -52,3 +53,10 @@ def test_what_the_walk_must_see_is_not_plain():
     assert not plainly_carried({"id": "c", "user_id": "a\ud800b"})
     assert not plainly_carried({"id": "c", "attributes": {"k\udfff": 1}})
     assert not plainly_carried({"id": "c", "attributes": {"deep": _nested(MAX_VALUE_DEPTH)}})
+
+
+def test_a_value_nested_past_the_recursion_limit_is_walked_not_raised():
+    # A webhook body json.loads still parses (~945 levels through the ingest handler) is too
+    # deep for json.dumps from mapping's deeper stack: RecursionError was a 500, the walk a 400.
+    values = {"id": "c", "attributes": {"deep": _nested(sys.getrecursionlimit() + 10)}}
+    assert not plainly_carried(values)

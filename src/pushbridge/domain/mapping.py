@@ -121,6 +121,8 @@ def plainly_carried(values: dict[str, Any]) -> bool:
         text.encode("utf-8")
     except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
         return False
+    except RecursionError:  # nested deeper than the encoder's stack: the walk refuses it (400)
+        return False
     return text.count("{") + text.count("[") <= MAX_VALUE_DEPTH
 
 
