@@ -38,7 +38,9 @@ def test_invalid_apple_options_make_only_apple_answer_503(stack, tmp_path, monke
         status, answer = stack.post("apple", b'{"signedPayload": "x.y.z"}', {"Content-Type": "application/json"})
         assert (status, answer["reason"]) == (503, "configuration_invalid")
         # The keys to fix, as for placeholders; not the function's file path.
-        assert answer["message"] == "sources.apple.options.bundle: Extra inputs are not permitted"
+        assert answer["message"] == (
+            "source 'apple' has invalid options: fix sources.apple.options.bundle (`pushbridge check` says why)"
+        )
     assert [r["source"] for r in emf(capsys.readouterr().out, "ConfigurationInvalid")] == ["apple", "apple"]
 
     body = payload_bytes("stripe", "invoice.paid")
@@ -54,7 +56,7 @@ def test_invalid_okta_options_answer_the_get_challenge_503(stack, tmp_path, monk
     response = ingest.lambda_handler(event, LambdaContext("ingest"))
     answer = json.loads(response["body"])
     assert (response["statusCode"], answer["reason"]) == (503, "configuration_invalid")
-    assert "sources.okta.options.auth_heder: Extra inputs are not permitted" in answer["message"]
+    assert "fix sources.okta.options.auth_heder" in answer["message"]
 
 
 def test_the_shipped_configuration_validates_no_options_before_a_webhook_needs_them(stack):

@@ -337,3 +337,17 @@ def test_a_rule_matches_as_fnmatchcase_does(patterns, event_type):
 
     rule = model.Rule(match=tuple(patterns), delete_user=model.DeleteUserSpec())
     assert rule.matches(event_type) == any(fnmatch.fnmatchcase(event_type, p) for p in patterns)
+
+
+def test_a_rule_without_patterns_cannot_be_built():
+    """Both readers refuse an empty `match`; a Rule built in code must not match everything."""
+    with pytest.raises(ValueError, match="at least one event type"):
+        model.Rule(match=(), delete_user=model.DeleteUserSpec())
+
+
+def test_a_path_nested_thousands_deep_is_reported_not_raised():
+    deep = "(" * 3000 + "a" + ")" * 3000
+    data = {"sources": {"s": {"provider": "stripe", "user_id": {"path": deep}}}}
+    assert quick.read_file(data) is None
+    with pytest.raises(ConfigError, match="sources.s.user_id: JMESPath expression nested too deeply"):
+        config_from_data(data, origin="my.yaml")

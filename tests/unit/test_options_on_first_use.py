@@ -52,8 +52,10 @@ def test_on_first_use_loads_and_each_source_fails_alone_with_the_same_message():
     for name, message in (("apple", APPLE_MESSAGE), ("paddle", PADDLE_MESSAGE)):
         with pytest.raises(ConfigurationInvalid) as caught:
             service.source(name)
+        key = message.removeprefix("my.yaml: ").split(": ")[0]
         assert (str(caught.value), caught.value.source, caught.value.reason) == (
-            message.removeprefix("my.yaml: "), name, "configuration_invalid",
+            f"source {name!r} has invalid options: fix {key} (`pushbridge check` says why)", name,
+            "configuration_invalid",
         )  # fmt: skip
         with pytest.raises(ConfigError, match="^" + message):  # the source itself, for tools
             config.sources[name].options  # noqa: B018
@@ -88,7 +90,7 @@ def test_options_are_validated_once_per_container(valid):
         if valid:
             assert service.source("backend").options.valid
         else:
-            with pytest.raises(ConfigurationInvalid, match="sources.backend.options: not valid"):
+            with pytest.raises(ConfigurationInvalid, match="fix sources.backend.options "):
                 service.source("backend")
     assert CountingOptions.validations == 1
 
@@ -109,3 +111,33 @@ def test_the_placeholder_check_reads_the_block_as_written_and_validates_nothing(
     for name, keys in unusable.items():
         dumped = config.sources[name].options.model_dump(mode="json", exclude_defaults=True)
         assert [f"sources.{name}.options.{key}" for key in _placeholders(dumped)] == keys
+
+
+def test_the_answer_names_the_keys_and_only_the_log_says_why(log_lines):
+    """Anyone can reach the URL before a signature is checked: a value quoted by a validator
+    (here a URL with a password in it) must not be in the answer; the operator's log has it."""
+    text = (
+        "application: ABCDE-12345\nsources:\n  gp:\n    provider: googleplay\n    options:\n"
+        "      audience: https://x.example/webhooks/gp\n      service_account_email: a@b.iam.gserviceaccount.com\n"
+        "      api_url: http://user:s3cr3t@api.example\n"
+    )
+    service = _service(parse_config(text, origin="my.yaml", options="on_first_use"))
+    with pytest.raises(ConfigurationInvalid) as caught:
+        service.source("gp")
+    assert "s3cr3t" not in str(caught.value)
+    assert "fix sources.gp.options.api_url" in str(caught.value)
+    logged = "\n".join(log_lines)
+    assert '"invalid options"' in logged and "sources.gp.options.api_url" in logged and "my.yaml" not in logged
+
+
+def test_an_option_expression_nested_thousands_deep_is_a_configuration_error():
+    deep = "(" * 3000 + "a" + ")" * 3000
+    text = (
+        f"application: ABCDE-12345\nsources:\n  backend:\n    provider: hmac\n    options:\n      event_id: '{deep}'\n"
+    )
+    with pytest.raises(ConfigError, match="sources.backend.options: an expression is nested too deeply"):
+        parse_config(text, origin="my.yaml")
+    service = _service(parse_config(text, origin="my.yaml", options="on_first_use"))
+    for _ in range(2):  # a 503, remembered: not a RecursionError and a 500 on every webhook
+        with pytest.raises(ConfigurationInvalid, match="fix sources.backend.options "):
+            service.source("backend")

@@ -151,6 +151,8 @@ def _options(origin: str, source_name: str, provider: Provider, options: dict[st
         return model.model_validate(options)
     except ValidationError as exc:
         raise ConfigError(_describe(origin, exc, key_prefix=f"sources.{source_name}.options.")) from None
+    except RecursionError:  # a JMESPath option nested thousands deep: pydantic does not wrap it
+        raise ConfigError(f"{origin}: sources.{source_name}.options: an expression is nested too deeply") from None
 
 
 def _merge_rules(where: str, source_name: str, provider: Provider, source: SourceSpec) -> list[tuple[str, Rule]]:

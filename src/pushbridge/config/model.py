@@ -54,6 +54,8 @@ class Expr:
             return cls(path=path, _compiled=compile_path(path))
         except JMESPathError as exc:
             raise ValueError(f"invalid JMESPath expression {path!r}: {exc}") from None
+        except RecursionError:  # jmespath's parser recurses once per level
+            raise ValueError(f"JMESPath expression nested too deeply: {path[:40]!r}...") from None
 
 
 def to_expr(value: Any) -> Expr:
@@ -139,6 +141,8 @@ class Rule:
     _match: Any = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if not self.match:  # the empty regex would match every event type
+            raise ValueError("a rule matches at least one event type")
         either = "|".join(f"(?:{fnmatch.translate(pattern)})" for pattern in self.match)
         object.__setattr__(self, "_match", re.compile(either).match)
 

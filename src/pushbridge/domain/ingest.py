@@ -97,8 +97,14 @@ class IngestService:
             source.options  # noqa: B018 (validated on first use, then cached on the source)
         except ConfigError as exc:
             # Once per container: this source answers 503 from now on, the others keep working.
-            # The answer names the keys, as for placeholders, not the function's file path.
-            self._invalid_options[source.name] = str(exc).replace(f"{source.origin}: ", "")
+            # Anyone can send to the URL, before any signature check: the answer names the keys
+            # to fix, as for placeholders; why (which may quote a value) goes to the log only.
+            why = str(exc).replace(f"{source.origin}: ", "")
+            keys = dict.fromkeys(line.split(": ", 1)[0] for line in why.splitlines())
+            logger.error("invalid options", extra={"source": source.name, "detail": why})
+            self._invalid_options[source.name] = (
+                f"source {source.name!r} has invalid options: fix {', '.join(keys)} (`pushbridge check` says why)"
+            )
             raise ConfigurationInvalid(self._invalid_options[source.name], source=source.name) from None
 
     def accept_trusted(self, source_name: str, events: list[ProviderEvent]) -> IngestResult:
