@@ -78,7 +78,12 @@ class ConfigurationInvalid(DependencyUnavailable):
 
 
 class ConfigError(PushbridgeError, ValueError):
-    """The configuration is invalid; the message names the file and the offending key."""
+    """The configuration is invalid; the message names the file and the offending key.
+    ``problems``: (key, message) pairs where the loader knows them (a source's options)."""
+
+    def __init__(self, message: str, *, problems: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 # --- delivery: how a Pushwoosh call failed ------------------------------------------------

@@ -129,30 +129,43 @@ def config_from_data(
 
 def _validated_file(raw: dict[str, Any], origin: str) -> FileSpec:
     """What quick.read_file was not sure of: the pydantic schema accepts it or names each mistake."""
+    return _by_schema("ConfigFile", raw, origin)
+
+
+def _validated_rule(raw: Any, origin: str) -> Rule:
+    return _by_schema("Rule", raw, origin)  # a preset's: a mistake is a bug in pushbridge
+
+
+def _by_schema(model: str, raw: Any, origin: str) -> Any:
     from pydantic import ValidationError
 
-    from pushbridge.config.schema import ConfigFile
+    from pushbridge.config import schema
 
     try:
-        return ConfigFile.model_validate(raw).to_model()
+        return getattr(schema, model).model_validate(raw).to_model()
     except ValidationError as exc:
-        raise ConfigError(_describe(origin, exc)) from None
+        raise ConfigError(_describe(origin, _problems(exc))) from None
 
 
 def _options(origin: str, source_name: str, provider: Provider, options: dict[str, Any]) -> Any:
+    block = f"sources.{source_name}.options"
     model = provider.options_model()
     if model is None:
         if options:
-            raise ConfigError(f"{origin}: sources.{source_name}.options: provider {provider.name!r} takes no options")
+            raise _invalid_options(origin, ((block, f"provider {provider.name!r} takes no options"),))
         return None
     from pydantic import ValidationError
 
     try:
         return model.model_validate(options)
     except ValidationError as exc:
-        raise ConfigError(_describe(origin, exc, key_prefix=f"sources.{source_name}.options.")) from None
+        raise _invalid_options(origin, _problems(exc, key_prefix=f"{block}.")) from None
     except RecursionError:  # a JMESPath option nested thousands deep: pydantic does not wrap it
-        raise ConfigError(f"{origin}: sources.{source_name}.options: an expression is nested too deeply") from None
+        raise _invalid_options(origin, ((block, "an expression is nested too deeply"),)) from None
+
+
+def _invalid_options(origin: str, problems: tuple[tuple[str, str], ...]) -> ConfigError:
+    return ConfigError(_describe(origin, problems), problems=problems)
 
 
 def _merge_rules(where: str, source_name: str, provider: Provider, source: SourceSpec) -> list[tuple[str, Rule]]:
@@ -174,26 +187,19 @@ def _merge_rules(where: str, source_name: str, provider: Provider, source: Sourc
     return list(merged.items())
 
 
-def _validated_rule(raw: Any, origin: str) -> Rule:
-    from pydantic import ValidationError
-
-    from pushbridge.config.schema import Rule as RuleSchema
-
-    try:
-        return RuleSchema.model_validate(raw).to_model()
-    except ValidationError as exc:  # a preset's: a bug in pushbridge, not in the user's file
-        raise ConfigError(_describe(origin, exc)) from None
-
-
 def _default_path(path: str | None) -> Expr | None:
     return Expr.of_path(path) if path else None
 
 
-def _describe(origin: str, exc: Any, key_prefix: str = "") -> str:
-    lines = []
-    for error in exc.errors(include_url=False):
+def _problems(exc: Any, key_prefix: str = "") -> tuple[tuple[str, str], ...]:
+    """A pydantic ValidationError -> (key, message) pairs."""
+    return tuple(
         # A model-level validator's error has no field: its key is the options block itself.
-        key = (key_prefix + ".".join(str(part) for part in error["loc"])).rstrip(".") or "(top level)"
-        message = error["msg"].removeprefix("Value error, ")
-        lines.append(f"{origin}: {key}: {message}")
-    return "\n".join(lines)
+        ((key_prefix + ".".join(str(part) for part in error["loc"])).rstrip(".") or "(top level)",
+         error["msg"].removeprefix("Value error, "))
+        for error in exc.errors(include_url=False)
+    )  # fmt: skip
+
+
+def _describe(origin: str, problems: tuple[tuple[str, str], ...]) -> str:
+    return "\n".join(f"{origin}: {key}: {message}" for key, message in problems)

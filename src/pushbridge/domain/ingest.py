@@ -99,11 +99,11 @@ class IngestService:
             # Once per container: this source answers 503 from now on, the others keep working.
             # Anyone can send to the URL, before any signature check: the answer names the keys
             # to fix, as for placeholders; why (which may quote a value) goes to the log only.
-            why = str(exc).replace(f"{source.origin}: ", "")
-            keys = dict.fromkeys(line.split(": ", 1)[0] for line in why.splitlines())
+            why = "\n".join(f"{key}: {message}" for key, message in exc.problems)
+            keys = ", ".join(dict.fromkeys(key for key, _ in exc.problems))
             logger.error("invalid options", extra={"source": source.name, "detail": why})
             self._invalid_options[source.name] = (
-                f"source {source.name!r} has invalid options: fix {', '.join(keys)} (`pushbridge check` says why)"
+                f"source {source.name!r} has invalid options: fix {keys} (`pushbridge check` says why)"
             )
             raise ConfigurationInvalid(self._invalid_options[source.name], source=source.name) from None
 

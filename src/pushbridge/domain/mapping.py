@@ -119,9 +119,9 @@ def plainly_carried(values: dict[str, Any]) -> bool:
     try:
         text = json.dumps(values, ensure_ascii=False)
         text.encode("utf-8")
-    except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
-        return False
-    except RecursionError:  # nested deeper than the encoder's stack: the walk refuses it (400)
+    # UnicodeEncodeError is a ValueError; RecursionError: nested deeper than the encoder's stack,
+    # which the walk refuses (400).
+    except (TypeError, ValueError, RecursionError):
         return False
     return text.count("{") + text.count("[") <= MAX_VALUE_DEPTH
 

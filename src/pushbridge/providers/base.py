@@ -107,6 +107,12 @@ class Provider:
         model: type[BaseModel] = getattr(import_module(module), attribute)
         return model
 
+    def default_options(self) -> Any:
+        """The options model with every default: for calls without options (tools, tests); a
+        configured source always has its validated model."""
+        model = self.options_model()
+        return model() if model is not None else None
+
 
 OPTIONS_MODULE = "pushbridge.providers.options"
 

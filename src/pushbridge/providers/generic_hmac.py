@@ -40,13 +40,6 @@ if TYPE_CHECKING:
 __getattr__ = options_reexport(__name__, "GenericHmacOptions")
 
 
-def _defaults() -> GenericHmacOptions:
-    """For calls without options (tools, tests); a configured source always has its model."""
-    from pushbridge.providers.options import GenericHmacOptions
-
-    return GenericHmacOptions()
-
-
 def _signed(options: GenericHmacOptions, body: bytes, timestamp: str) -> bytes:
     before, _, after = options.signed_content.partition("{body}")
     return before.replace("{timestamp}", timestamp).encode() + body + after.replace("{timestamp}", timestamp).encode()
@@ -62,7 +55,7 @@ def verify(
     body: bytes, headers: Headers, secrets: Sequence[str], *, tolerance: int, now: float,
     options: GenericHmacOptions | None = None,
 ) -> None:  # fmt: skip
-    options = options or _defaults()
+    options = options or PROVIDER.default_options()
     presented = require_header(headers, options.signature_header)
     if options.encoding == "hex":
         presented = presented[: len(options.prefix)] + presented[len(options.prefix) :].lower()
@@ -77,7 +70,7 @@ def verify(
 
 
 def sign(body: bytes, secret: str, *, now: int, options: GenericHmacOptions | None = None) -> dict[str, str]:
-    options = options or _defaults()
+    options = options or PROVIDER.default_options()
     headers = {options.signature_header: _digest(options, utf8_key(secret), _signed(options, body, str(now))).decode()}
     if options.timestamp_header:
         headers[options.timestamp_header] = str(now)
@@ -87,7 +80,7 @@ def sign(body: bytes, secret: str, *, now: int, options: GenericHmacOptions | No
 def parse(
     body: bytes, headers: Headers, *, options: GenericHmacOptions | None = None, verified=None
 ) -> list[ProviderEvent]:
-    options = options or _defaults()
+    options = options or PROVIDER.default_options()
     payload = parse_json_object(body)
     event_type = jmespath.search(options.event_type, payload)
     if not isinstance(event_type, str) or not event_type:

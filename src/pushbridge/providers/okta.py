@@ -35,14 +35,6 @@ if TYPE_CHECKING:
 __getattr__ = options_reexport(__name__, "OktaOptions")
 
 
-def _auth_header(options: OktaOptions | None) -> str:
-    if options is None:  # tools and tests; a configured source always has its model
-        from pushbridge.providers.options import OktaOptions
-
-        options = OktaOptions()
-    return options.auth_header
-
-
 def verify(
     body: bytes,
     headers: Headers,
@@ -52,11 +44,11 @@ def verify(
     now: float,
     options: OktaOptions | None = None,
 ) -> None:
-    check_authorization(headers, secrets, _auth_header(options))
+    check_authorization(headers, secrets, (options or PROVIDER.default_options()).auth_header)
 
 
 def challenge(headers: Headers, secrets: Sequence[str], *, options: OktaOptions | None = None) -> dict[str, Any]:
-    check_authorization(headers, secrets, _auth_header(options))
+    check_authorization(headers, secrets, (options or PROVIDER.default_options()).auth_header)
     value = headers.get("X-Okta-Verification-Challenge")
     if not value:
         raise SignatureInvalid("missing X-Okta-Verification-Challenge header")
@@ -64,7 +56,7 @@ def challenge(headers: Headers, secrets: Sequence[str], *, options: OktaOptions 
 
 
 def sign(body: bytes, secret: str, *, now: int, options: OktaOptions | None = None) -> dict[str, str]:
-    return {_auth_header(options): secret}
+    return {(options or PROVIDER.default_options()).auth_header: secret}
 
 
 def parse(body: bytes, headers: Headers, *, options=None, verified=None) -> list[ProviderEvent]:
